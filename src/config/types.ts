@@ -1,0 +1,77 @@
+// The frozen, fully validated configuration every other module receives (never process.env).
+
+/** The providers this gateway knows. Adding one is a new entry in config and flows/providers, not new control flow. */
+export type ProviderId = 'graph' | 'servicenow';
+export const providerIds: readonly ProviderId[] = ['graph', 'servicenow'];
+
+/** One `METHODS /path-glob` entry of GRAPH_ROUTES / SERVICENOW_ROUTES, compiled once. */
+export interface RouteRule {
+  readonly source: string;
+  /** Upper-case methods, or null for `*` (any method). */
+  readonly methods: ReadonlySet<string> | null;
+  readonly pattern: RegExp;
+}
+
+/** How the gateway finds the provider's authorization server. */
+export type AuthorizationServerSource =
+  | {
+      /** OpenID Connect discovery at `${issuer}/.well-known/openid-configuration`. */
+      readonly kind: 'discovery';
+      readonly issuer: URL;
+      /**
+       * Entra multi-tenant (`organizations` / `common`): the discovered issuer carries the
+       * `{tenantid}` placeholder and the ID token's `tid` must be one of these. Null when single-tenant.
+       */
+      readonly allowedTenants: readonly string[] | null;
+    }
+  | {
+      /** Plain OAuth 2.0 with endpoints given explicitly (ServiceNow has no discovery document). */
+      readonly kind: 'explicit';
+      readonly issuer: URL;
+      readonly authorizationEndpoint: URL;
+      readonly tokenEndpoint: URL;
+      readonly revocationEndpoint: URL | null;
+    };
+
+export interface ProviderConfig {
+  readonly id: ProviderId;
+  /** Whether the provider speaks OpenID Connect (ID token, nonce, user claims). */
+  readonly openId: boolean;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
+  readonly authorizationServer: AuthorizationServerSource;
+  /** Upstream API base: `/graph/{rest}` is forwarded to `${apiUrl}/{rest}`. */
+  readonly apiUrl: URL;
+  readonly routes: readonly RouteRule[];
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface GatewayConfig {
+  readonly port: number;
+  readonly host: string;
+  /** The origin browsers use, without a trailing slash (`https://app.example.com`). */
+  readonly publicOrigin: string;
+  /** True when PUBLIC_URL is https: cookies get `Secure` and the `__Host-` prefix. */
+  readonly secureCookies: boolean;
+  /** The first seals, all unseal (key rotation). */
+  readonly sessionSecrets: readonly string[];
+  /** Key material for tokens at rest; the first encrypts, all decrypt. */
+  readonly tokenEncryptionKeys: readonly string[];
+  readonly redisUrl: string | null;
+  readonly redisKeyPrefix: string;
+  readonly sessionIdleTimeoutSeconds: number;
+  readonly sessionAbsoluteTimeoutSeconds: number;
+  readonly tokenRefreshSkewSeconds: number;
+  readonly providerTimeoutMs: number;
+  readonly upstreamTimeoutMs: number;
+  readonly allowInsecureHttp: boolean;
+  readonly logLevel: LogLevel;
+  readonly metricsPort: number | null;
+  readonly appUpstreamUrl: URL | null;
+  readonly staticDir: string | null;
+  readonly production: boolean;
+  /** Enabled providers only, keyed by id. */
+  readonly providers: ReadonlyMap<ProviderId, ProviderConfig>;
+}

@@ -1,0 +1,61 @@
+// The store interface: the few primitives the gateway needs, implemented by Redis and by memory.
+
+/** What `readSession` returns for a live hash: its absolute deadline and the requested fields. */
+export interface SessionRead {
+  /** Epoch milliseconds after which the hash is dead whatever its activity (absolute timeout). */
+  readonly absoluteDeadlineMs: number;
+  /** The values of the requested fields, in order; null where a field is absent. */
+  readonly values: readonly (string | null)[];
+}
+
+/**
+ * Storage for sessions, tokens and pending logins. Keys are full keys (the caller adds
+ * REDIS_KEY_PREFIX); every write sets an expiry, so nothing lives forever. Values are opaque
+ * strings: callers encrypt what is secret before it gets here.
+ *
+ * Every method rejects with a GatewayError `store_unavailable` (503) when the backend cannot answer.
+ */
+export interface Store {
+  /**
+   * One round trip for the hot path: reads `fields` of the hash at `key` and slides its expiry to
+   * min(`idleDeadlineMs`, its absolute deadline). Null when the hash is absent or past its absolute
+   * deadline (then it is deleted).
+   */
+  readSession(
+    key: string,
+    fields: readonly string[],
+    idleDeadlineMs: number,
+  ): Promise<SessionRead | null>;
+
+  /**
+   * Creates or replaces the whole hash at `key` with `fields`, its absolute deadline, and expiry
+   * min(`idleDeadlineMs`, `absoluteDeadlineMs`), atomically.
+   */
+  createSession(
+    key: string,
+    fields: Readonly<Record<string, string>>,
+    absoluteDeadlineMs: number,
+    idleDeadlineMs: number,
+  ): Promise<void>;
+
+  /** Sets fields of an existing hash, keeping its expiry; false (and nothing written) when it is gone. */
+  updateSession(key: string, fields: Readonly<Record<string, string>>): Promise<boolean>;
+
+  /** Removes fields of a hash (e.g. one provider's tokens). */
+  deleteSessionFields(key: string, fields: readonly string[]): Promise<void>;
+
+  /** Stores a single-use value with a time to live. */
+  putOnce(key: string, value: string, ttlMs: number): Promise<void>;
+
+  /** Reads and deletes atomically: a second call for the same key answers null (single use). */
+  takeOnce(key: string): Promise<string | null>;
+
+  /** Deletes keys of any kind. */
+  delete(keys: readonly string[]): Promise<void>;
+
+  /** Resolves when the backend answers (readiness). */
+  ping(): Promise<void>;
+
+  /** Closes connections and timers. */
+  close(): Promise<void>;
+}

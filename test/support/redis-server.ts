@@ -1,0 +1,96 @@
+// Starts a private redis-server on a free loopback port for one test file, so tests can stop and restart it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+
+export interface TestRedis {
+  readonly port: number;
+  readonly url: string;
+  /** A direct client for assertions (what keys exist, their TTLs and values). */
+  readonly client: Redis;
+  /** Stops the server (the port stays reserved for `start`). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  start(): Promise<void>;
+  /** Stops the server and closes the client. */
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export async function startRedis(): Promise<TestRedis> {
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+
+  const start = async (): Promise<void> => {
+    const started = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    child = started;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const probe = new Redis({
+        port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+      });
+      try {
+        await probe.connect();
+        await probe.ping();
+        probe.disconnect();
+        return;
+      } catch {
+        probe.disconnect();
+        if (Date.now() > deadline || started.exitCode !== null)
+          throw new Error(`redis-server did not start on port ${port}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+  };
+
+  const stop = async (): Promise<void> => {
+    const running = child;
+    child = null;
+    if (running === null || running.exitCode !== null) return;
+    running.kill('SIGKILL');
+    await once(running, 'exit');
+  };
+
+  await start();
+  const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    client,
+    stop,
+    start,
+    async close() {
+      client.disconnect();
+      await stop();
+    },
+  };
+}
