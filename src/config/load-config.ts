@@ -234,7 +234,9 @@ function buildServiceNowProvider(
       requireHttps(variable, url);
       return url;
     }
-    return instance ? new URL(`${instance.href}${path}`) : null;
+    return instance
+      ? new URL(`${instance.origin}${instance.pathname.replace(/\/$/, '')}${path}`)
+      : null;
   };
   const authorizationEndpoint = endpoint('SERVICENOW_AUTHORIZATION_URL', '/oauth_auth.do');
   const tokenEndpoint = endpoint('SERVICENOW_TOKEN_URL', '/oauth_token.do');

@@ -58,6 +58,8 @@ export async function startRedis(): Promise<TestRedis> {
         retryStrategy: () => null,
         maxRetriesPerRequest: 0,
       });
+      // Refused connections while the server boots are expected: keep them off stderr.
+      probe.on('error', () => undefined);
       try {
         await probe.connect();
         await probe.ping();

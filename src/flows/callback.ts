@@ -1,0 +1,184 @@
+// Completes a login: checks the authorization response, redeems the code with the PKCE verifier, validates the ID token.
+import * as oauth from 'oauth4webapi';
+import type { PendingLogin } from '../session/pending-logins.ts';
+import type { ProviderTokens, SessionUser } from '../session/session-types.ts';
+import type { ResolvedProvider } from './authorization-servers.ts';
+
+/**
+ * A login that failed for a reason the app is told about (contract §3): the provider's own `error`
+ * (e.g. `access_denied` when the user pressed Cancel), `exchange_failed`, `invalid_id_token`,
+ * `invalid_response`, `provider_unavailable`, `tenant_not_allowed`. Never a 5xx.
+ */
+export class LoginFailure extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LoginFailure';
+    this.code = code;
+  }
+}
+
+export interface CompletedLogin {
+  readonly tokens: ProviderTokens;
+  readonly user: SessionUser | null;
+}
+
+/** The provider's error code goes into a URL and a postMessage: only RFC 6749 §4.1.2.1's shape passes. */
+const errorCodePattern = /^[a-z0-9_]{1,64}$/;
+/** Used when a token response omits `expires_in`: assume a short life rather than a long one. */
+const fallbackLifetimeSeconds = 300;
+const idTokenCodes = new Set<string>([
+  oauth.JWT_TIMESTAMP_CHECK,
+  oauth.JWT_CLAIM_COMPARISON,
+  oauth.KEY_SELECTION,
+  oauth.PARSE_ERROR,
+]);
+
+export async function completeLogin(
+  provider: ResolvedProvider,
+  pending: PendingLogin,
+  callbackParameters: URLSearchParams,
+  state: string,
+  now: number,
+): Promise<CompletedLogin> {
+  const { authorizationServer: as, client } = provider;
+  let parameters: URLSearchParams;
+  try {
+    // Checks `state`, the `error` parameter and, where advertised, the RFC 9207 `iss` parameter (mix-up defence).
+    parameters = oauth.validateAuthResponse(as, client, callbackParameters, state);
+  } catch (error) {
+    if (error instanceof oauth.AuthorizationResponseError) {
+      const code = errorCodePattern.test(error.error) ? error.error : 'authorization_failed';
+      throw new LoginFailure(code, 'the authorization server refused the login', { cause: error });
+    }
+    throw new LoginFailure('invalid_response', 'the authorization response is invalid', {
+      cause: error,
+    });
+  }
+
+  let response: Response;
+  try {
+    response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      provider.clientAuthentication,
+      parameters,
+      provider.redirectUri,
+      pending.codeVerifier,
+      provider.httpOptions(),
+    );
+  } catch (error) {
+    throw new LoginFailure('provider_unavailable', 'the token endpoint could not be reached', {
+      cause: error,
+    });
+  }
+  if (response.status >= 500 || response.status === 429) {
+    throw new LoginFailure(
+      'provider_unavailable',
+      `the token endpoint answered ${response.status}`,
+    );
+  }
+
+  let result: oauth.TokenEndpointResponse;
+  try {
+    result = await oauth.processAuthorizationCodeResponse(as, client, response, {
+      expectedNonce: pending.nonce ?? oauth.expectNoNonce,
+      requireIdToken: provider.config.openId,
+    });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const idTokenProblem =
+      provider.config.openId && typeof code === 'string' && idTokenCodes.has(code);
+    throw new LoginFailure(
+      idTokenProblem ? 'invalid_id_token' : 'exchange_failed',
+      'the token endpoint refused the code',
+      {
+        cause: error,
+      },
+    );
+  }
+
+  const user = provider.config.openId ? await validatedUser(provider, response, result) : null;
+  if (provider.config.openId && user === null)
+    throw new LoginFailure('invalid_id_token', 'the token response has no valid ID token');
+  if (user !== null) checkTenant(provider, user);
+  return { tokens: tokensFrom(result, provider, user, now), user };
+}
+
+/** Verifies the ID token's signature against the issuer's JWKS; the claims were checked by oauth4webapi. */
+async function validatedUser(
+  provider: ResolvedProvider,
+  response: Response,
+  result: oauth.TokenEndpointResponse,
+): Promise<SessionUser | null> {
+  const claims = oauth.getValidatedIdTokenClaims(result);
+  if (claims === undefined) return null;
+  try {
+    await oauth.validateApplicationLevelSignature(provider.authorizationServer, response, {
+      ...provider.httpOptions(),
+      [oauth.jwksCache]: provider.jwksCache,
+    });
+  } catch (error) {
+    const unreachable =
+      error instanceof TypeError ||
+      (error as Error).name === 'AbortError' ||
+      (error as Error).name === 'TimeoutError';
+    throw new LoginFailure(
+      unreachable ? 'provider_unavailable' : 'invalid_id_token',
+      'the ID token signature could not be verified',
+      {
+        cause: error,
+      },
+    );
+  }
+  return userFromClaims(claims);
+}
+
+function checkTenant(provider: ResolvedProvider, user: SessionUser): void {
+  const source = provider.config.authorizationServer;
+  if (source.kind !== 'discovery' || source.allowedTenants === null) return;
+  if (user.tenantId === null || !source.allowedTenants.includes(user.tenantId.toLowerCase())) {
+    throw new LoginFailure(
+      'tenant_not_allowed',
+      'the user signed in from a tenant that is not allowed',
+    );
+  }
+}
+
+function tokensFrom(
+  result: oauth.TokenEndpointResponse,
+  provider: ResolvedProvider,
+  user: SessionUser | null,
+  now: number,
+): ProviderTokens {
+  const lifetime =
+    typeof result.expires_in === 'number' && result.expires_in > 0
+      ? result.expires_in
+      : fallbackLifetimeSeconds;
+  return {
+    accessToken: result.access_token,
+    refreshToken: typeof result.refresh_token === 'string' ? result.refresh_token : null,
+    expiresAtMs: now + lifetime * 1000,
+    scopes:
+      typeof result.scope === 'string'
+        ? result.scope.split(' ').filter(Boolean)
+        : [...provider.config.scopes],
+    subject: user?.sub ?? null,
+  };
+}
+
+function claimString(claims: Record<string, unknown>, name: string): string | null {
+  const value = claims[name];
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** The user of a validated ID token (OpenID Connect Core §2), from oauth4webapi's checked claims. */
+export function userFromClaims(claims: Record<string, unknown>): SessionUser {
+  return {
+    sub: String(claims.sub),
+    name: claimString(claims, 'name'),
+    email: claimString(claims, 'email') ?? claimString(claims, 'preferred_username'),
+    loginHint: claimString(claims, 'login_hint'),
+    tenantId: claimString(claims, 'tid'),
+  };
+}

@@ -1,0 +1,87 @@
+// The composition root: builds every dependency once from the configuration and returns the app.
+import type { Hono } from 'hono';
+import type { GatewayConfig, ProviderId } from '../config/types.ts';
+import { createAuthorizationServers } from '../flows/authorization-servers.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createForwarder, type Forwarder } from '../proxy/forwarder.ts';
+import { createCookieSealer } from '../session/cookie-sealer.ts';
+import { createStore } from '../session/create-store.ts';
+import { createLoginCookie } from '../session/login-cookie.ts';
+import { createPendingLogins } from '../session/pending-logins.ts';
+import { createSessionCookie } from '../session/session-cookie.ts';
+import { createSessionRepository } from '../session/session-repository.ts';
+import { createStoreKeys } from '../session/store-keys.ts';
+import type { Store } from '../session/store.ts';
+import { createTokenCipher } from '../session/token-cipher.ts';
+import { createApp } from './create-app.ts';
+import type { GatewayDependencies, GatewayEnv } from './gateway-env.ts';
+
+export interface Gateway {
+  readonly app: Hono<GatewayEnv>;
+  readonly dependencies: GatewayDependencies;
+  /** Closes upstream keep-alive sockets and the store. */
+  close(): Promise<void>;
+}
+
+export function buildGateway(
+  config: GatewayConfig,
+  logger: Logger,
+  options: { now?: () => number; store?: Store } = {},
+): Gateway {
+  const now = options.now ?? Date.now;
+  const store = options.store ?? createStore({ redisUrl: config.redisUrl, logger });
+  // Without TOKEN_ENCRYPTION_KEY the key derives from SESSION_SECRET, under its own HKDF label.
+  const cipher =
+    config.tokenEncryptionKeys.length > 0
+      ? createTokenCipher(config.tokenEncryptionKeys)
+      : createTokenCipher(
+          config.sessionSecrets,
+          'bff-gateway token encryption v1 (from SESSION_SECRET)',
+        );
+  const keys = createStoreKeys(config.redisKeyPrefix);
+  const sealer = createCookieSealer(config.sessionSecrets);
+  const forwarders = new Map<ProviderId, Forwarder>();
+  for (const provider of config.providers.values()) {
+    forwarders.set(
+      provider.id,
+      createForwarder({
+        apiUrl: provider.apiUrl,
+        upstreamTimeoutMs: config.upstreamTimeoutMs,
+        logger,
+      }),
+    );
+  }
+  const dependencies: GatewayDependencies = {
+    config,
+    logger,
+    store,
+    now,
+    forwarders,
+    sessions: createSessionRepository({
+      store,
+      cipher,
+      keys,
+      idleTimeoutSeconds: config.sessionIdleTimeoutSeconds,
+      absoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds,
+      logger,
+      now,
+    }),
+    pendingLogins: createPendingLogins({ store, cipher, keys }),
+    sessionCookie: createSessionCookie({
+      sealer,
+      secure: config.secureCookies,
+      absoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds,
+      now,
+    }),
+    loginCookie: createLoginCookie({ sealer, secure: config.secureCookies }),
+    authorizationServers: createAuthorizationServers(config, logger),
+  };
+  return {
+    app: createApp(dependencies),
+    dependencies,
+    async close() {
+      for (const forwarder of forwarders.values()) forwarder.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// Composes the Hono app: security headers, routes, and the single point that turns errors into HTTP.
+import { Hono } from 'hono';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { describe } from '../flows/authorization-servers.ts';
+import type { GatewayDependencies, GatewayEnv } from './gateway-env.ts';
+import { toProblem } from './problem.ts';
+import { registerHealthRoutes } from './routes/health-routes.ts';
+import { registerLoginRoutes } from './routes/login-routes.ts';
+import { registerProxyRoutes } from './routes/proxy-routes.ts';
+import { registerSessionRoute } from './routes/session-route.ts';
+import { securityHeaders } from './security-headers.ts';
+
+export function createApp(deps: GatewayDependencies): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
+  app.use('*', securityHeaders());
+  registerHealthRoutes(app, deps);
+  registerLoginRoutes(app, deps);
+  registerSessionRoute(app, deps);
+  registerProxyRoutes(app, deps);
+
+  app.notFound(() => problemResponse(new GatewayError(404, 'not_found', 'no such endpoint')));
+  app.onError(function handleError(error, c) {
+    if (!(error instanceof GatewayError) || error.status >= 500) {
+      // Name and code only: a message or cause may quote a provider's response body.
+      const level = error instanceof GatewayError ? 'warn' : 'error';
+      deps.logger[level](
+        {
+          method: c.req.method,
+          path: c.req.path,
+          error: describe(error),
+          cause: describe(error.cause),
+        },
+        'request failed',
+      );
+    }
+    const response = problemResponse(error);
+    if (c.req.path.startsWith('/auth/')) response.headers.set('referrer-policy', 'no-referrer');
+    return response;
+  });
+  return app;
+}
+
+function problemResponse(error: unknown): Response {
+  const problem = toProblem(error);
+  return new Response(problem.body, { status: problem.status, headers: problem.headers });
+}

@@ -1,0 +1,30 @@
+// The one Hono environment type of the gateway, and the dependencies its routes receive.
+import type { HttpBindings } from '@hono/node-server';
+import type { GatewayConfig, ProviderId } from '../config/types.ts';
+import type { AuthorizationServers } from '../flows/authorization-servers.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Forwarder } from '../proxy/forwarder.ts';
+import type { LoginCookie } from '../session/login-cookie.ts';
+import type { PendingLogins } from '../session/pending-logins.ts';
+import type { SessionCookie } from '../session/session-cookie.ts';
+import type { SessionRepository } from '../session/session-repository.ts';
+import type { Store } from '../session/store.ts';
+
+/** `c.env.incoming` / `c.env.outgoing` are Node's raw request and response (@hono/node-server). */
+export interface GatewayEnv {
+  Bindings: HttpBindings;
+}
+
+/** Everything the routes use, built once at start-up (no service locator in the request context). */
+export interface GatewayDependencies {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly sessions: SessionRepository;
+  readonly pendingLogins: PendingLogins;
+  readonly sessionCookie: SessionCookie;
+  readonly loginCookie: LoginCookie;
+  readonly authorizationServers: AuthorizationServers;
+  readonly forwarders: ReadonlyMap<ProviderId, Forwarder>;
+  readonly now: () => number;
+}

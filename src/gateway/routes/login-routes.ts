@@ -1,0 +1,151 @@
+// GET /auth/login/{provider} and GET /auth/callback/{provider}: the authorization code + PKCE round trip.
+import type { Context, Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { ProviderId } from '../../config/types.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { describe } from '../../flows/authorization-servers.ts';
+import { completeLogin, LoginFailure } from '../../flows/callback.ts';
+import { parseLoginRequest, startLogin } from '../../flows/login.ts';
+import { audit } from '../../observability/audit.ts';
+import { isPlausibleState } from '../../session/login-cookie.ts';
+import type { PendingLogin } from '../../session/pending-logins.ts';
+import { expireCookie, writeCookie } from '../cookies.ts';
+import type { GatewayDependencies, GatewayEnv } from '../gateway-env.ts';
+import { renderPopupPage } from '../popup-page.ts';
+
+export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependencies): void {
+  app.get('/auth/login/:provider', async function login(c) {
+    const provider = enabledProvider(deps, c.req.param('provider'));
+    const request = parseLoginRequest((name) => c.req.query(name), deps.config.publicOrigin);
+    const resolved = await deps.authorizationServers.resolve(provider);
+    const joinSessionId = await currentSessionId(c, deps);
+    const { authorizationUrl, state, pending } = await startLogin(resolved, request, joinSessionId);
+    await deps.pendingLogins.save(state, pending);
+    writeCookie(
+      c,
+      deps.loginCookie.name(state),
+      await deps.loginCookie.seal(state),
+      deps.loginCookie.attributes(),
+    );
+    return c.redirect(authorizationUrl.href, 302);
+  });
+
+  app.get('/auth/callback/:provider', async function callback(c) {
+    const provider = enabledProvider(deps, c.req.param('provider'));
+    const pending = await takeBoundPendingLogin(c, deps, provider);
+    const state = c.req.query('state') ?? '';
+    const callbackParameters = new URL(c.req.url).searchParams;
+    try {
+      const resolved = await deps.authorizationServers.resolve(provider);
+      const completed = await completeLogin(
+        resolved,
+        pending,
+        callbackParameters,
+        state,
+        deps.now(),
+      );
+      const previous =
+        pending.joinSessionId === null
+          ? null
+          : await deps.sessions.loadSnapshot(pending.joinSessionId);
+      const sessionId = await deps.sessions.commitLogin({
+        previous,
+        provider,
+        tokens: completed.tokens,
+        user: completed.user,
+      });
+      writeCookie(
+        c,
+        deps.sessionCookie.name,
+        await deps.sessionCookie.seal(sessionId),
+        deps.sessionCookie.attributes(),
+      );
+      audit(deps.logger, 'login', {
+        provider,
+        sessionId,
+        sub: completed.user?.sub ?? completed.tokens.subject ?? undefined,
+        outcome: 'success',
+      });
+      return finishLogin(c, deps, pending, { provider, ok: true });
+    } catch (error) {
+      const failure = asLoginFailure(error);
+      audit(deps.logger, 'login_failed', { provider, outcome: 'failure', reason: failure.code });
+      deps.logger.warn(
+        { provider, reason: failure.code, error: describe(failure.cause ?? failure) },
+        'login failed',
+      );
+      return finishLogin(c, deps, pending, { provider, ok: false, error: failure.code });
+    }
+  });
+}
+
+function enabledProvider(deps: GatewayDependencies, name: string): ProviderId {
+  const provider = deps.config.providers.get(name as ProviderId);
+  if (provider === undefined)
+    throw new GatewayError(404, 'unknown_provider', 'no such provider is enabled');
+  return provider.id;
+}
+
+/** The session this browser already has, if any: a second provider's login joins it. */
+async function currentSessionId(
+  c: Context<GatewayEnv>,
+  deps: GatewayDependencies,
+): Promise<string | null> {
+  const sessionId = await deps.sessionCookie.open(getCookie(c, deps.sessionCookie.name));
+  if (sessionId === null) return null;
+  return (await deps.sessions.loadSnapshot(sessionId)) === null ? null : sessionId;
+}
+
+/**
+ * The callback's `state` must match a pending login that THIS browser started (its sealed login
+ * cookie) and that was not used before (the store's single-use read) and was started for this
+ * provider (mix-up defence, RFC 9700 §4.4). Anything else is a 400 and changes nothing.
+ */
+async function takeBoundPendingLogin(
+  c: Context<GatewayEnv>,
+  deps: GatewayDependencies,
+  provider: ProviderId,
+): Promise<PendingLogin> {
+  const invalidState = (detail: string): GatewayError =>
+    new GatewayError(400, 'invalid_login_state', detail);
+  const state = c.req.query('state');
+  if (!isPlausibleState(state)) throw invalidState('the login state is missing or malformed');
+  const cookieName = deps.loginCookie.name(state);
+  const bound = await deps.loginCookie.matches(getCookie(c, cookieName), state);
+  expireCookie(c, cookieName, deps.loginCookie.attributes());
+  if (!bound) throw invalidState('the login state does not belong to this browser or has expired');
+  const pending = await deps.pendingLogins.take(state);
+  if (pending === null) throw invalidState('the login state is unknown, expired or already used');
+  if (pending.provider !== provider)
+    throw invalidState('the login was started for another provider');
+  return pending;
+}
+
+function asLoginFailure(error: unknown): LoginFailure {
+  if (error instanceof LoginFailure) return error;
+  if (error instanceof GatewayError && error.code === 'provider_unavailable') {
+    return new LoginFailure('provider_unavailable', error.message, { cause: error });
+  }
+  if (error instanceof GatewayError && error.code === 'store_unavailable') throw error;
+  return new LoginFailure('login_failed', 'the login could not be completed', { cause: error });
+}
+
+/** Redirect mode: 302 to return_to (with `bff_error` on failure). Popup mode: the postMessage page. */
+function finishLogin(
+  c: Context<GatewayEnv>,
+  deps: GatewayDependencies,
+  pending: PendingLogin,
+  result: { provider: ProviderId; ok: boolean; error?: string },
+): Response {
+  if (pending.mode === 'popup') {
+    const page = renderPopupPage(result, deps.config.publicOrigin);
+    c.header('Content-Security-Policy', page.contentSecurityPolicy);
+    return c.html(page.html, 200);
+  }
+  const location = new URL(pending.returnTo);
+  if (!result.ok) {
+    location.searchParams.set('bff_error', result.error ?? 'login_failed');
+    location.searchParams.set('bff_provider', result.provider);
+  }
+  return c.redirect(location.href, 302);
+}

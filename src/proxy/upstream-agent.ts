@@ -1,0 +1,40 @@
+// The one keep-alive connection pool per upstream API, and the checks on the base URL it serves.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+
+/** Upstream sockets per API: httpxy's own default; Graph throttles an app long before this. */
+const maxSocketsPerUpstream = 256;
+/** Idle sockets kept for reuse (RFC 9112 §9.3 persistence); LIFO reuse lets the surplus expire. */
+const maxFreeSocketsPerUpstream = 32;
+/**
+ * An idle pooled socket is closed after 30 s, well below the upstreams' own idle limits (Azure's
+ * 4 minutes), so a request rarely lands on a socket the upstream is closing (ECONNRESET on reuse).
+ * Node's agent destroys only FREE sockets on this timeout: a busy one merely emits `timeout`, so a
+ * slow download is never cut by it.
+ */
+const idleSocketTimeoutMs = 30_000;
+
+/** A copy of the API base URL, refused unless it is http(s) with no query or fragment. */
+export function validatedApiUrl(apiUrl: URL): URL {
+  const target = new URL(apiUrl.href);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    throw new TypeError(`apiUrl must be an http: or https: URL, got ${target.protocol}`);
+  }
+  // httpxy would splice a base query into every request's query.
+  if (target.search !== '' || target.hash !== '') {
+    throw new TypeError('apiUrl must not carry a query or fragment');
+  }
+  return target;
+}
+
+/** One pool per forwarder, never one per request (TLS handshakes and TCP slow start are paid once). */
+export function createKeepAliveAgent(apiUrl: URL): HttpAgent {
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: maxSocketsPerUpstream,
+    maxFreeSockets: maxFreeSocketsPerUpstream,
+    timeout: idleSocketTimeoutMs,
+    scheduling: 'lifo' as const,
+  };
+  return apiUrl.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+}

@@ -1,0 +1,37 @@
+// The shapes of what a session holds: the signed-in user and, per provider, its tokens.
+import type { ProviderId } from '../config/types.ts';
+
+/** The user as the OpenID provider's ID token named them; never a token. */
+export interface SessionUser {
+  readonly sub: string;
+  readonly name: string | null;
+  readonly email: string | null;
+  /** Entra's `login_hint` claim, sent back as `logout_hint` at logout. */
+  readonly loginHint: string | null;
+  /** Entra tenant id (`tid`), when the provider sent one. */
+  readonly tenantId: string | null;
+}
+
+/** One provider's tokens, stored encrypted; they never leave the gateway except towards that provider. */
+export interface ProviderTokens {
+  readonly accessToken: string;
+  readonly refreshToken: string | null;
+  /** Epoch milliseconds at which the access token expires (from `expires_in`). */
+  readonly expiresAtMs: number;
+  readonly scopes: readonly string[];
+  /** The `sub` this provider's token belongs to, when known. */
+  readonly subject: string | null;
+}
+
+/** What the proxy needs for one request: one read, one decrypt. */
+export interface ProxySessionView {
+  readonly sessionId: string;
+  readonly tokens: ProviderTokens | null;
+}
+
+/** What `/auth/session` shows. */
+export interface SessionSnapshot {
+  readonly sessionId: string;
+  readonly user: SessionUser | null;
+  readonly providers: ReadonlyMap<ProviderId, ProviderTokens>;
+}

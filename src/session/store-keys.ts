@@ -1,0 +1,29 @@
+// Builds every store key: REDIS_KEY_PREFIX first, and a hash in place of any secret identifier.
+import { createHash } from 'node:crypto';
+import type { ProviderId } from '../config/types.ts';
+
+/**
+ * Session ids and login states are bearer secrets: the store key holds their SHA-256, so reading
+ * the store (a backup, a MONITOR session) never yields a value a browser could present.
+ */
+function digest(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url');
+}
+
+export interface StoreKeys {
+  session(sessionId: string): string;
+  pendingLogin(state: string): string;
+}
+
+export function createStoreKeys(prefix: string): StoreKeys {
+  return {
+    session: (sessionId) => `${prefix}session:${digest(sessionId)}`,
+    pendingLogin: (state) => `${prefix}login:${digest(state)}`,
+  };
+}
+
+/** Hash fields of a session record. */
+export const sessionFields = {
+  user: 'user',
+  tokens: (provider: ProviderId) => `tokens:${provider}`,
+} as const;

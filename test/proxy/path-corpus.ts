@@ -1,0 +1,135 @@
+// The path corpus as data: hostile targets that must never reach the upstream, ordinary Graph targets that must arrive byte-exact.
+
+/** Targets that could leave the upstream's base path or be read differently upstream: 400 `invalid_path`. */
+export const hostileTargets: ReadonlyArray<{ readonly target: string; readonly threat: string }> = [
+  { target: '/graph/..', threat: 'dot-dot segment (RFC 3986 §5.2.4)' },
+  { target: '/graph/../admin', threat: 'dot-dot segment leaving the base path' },
+  { target: '/graph/v1.0/../../admin', threat: 'dot-dot segments climbing past the mount' },
+  { target: '/graph/.', threat: 'dot segment' },
+  { target: '/graph/./v1.0/me', threat: 'dot segment read differently by the allow-list' },
+  { target: '/graph/v1.0/me/..', threat: 'trailing dot-dot segment' },
+  { target: '/graph/%2e%2e/admin', threat: 'percent-encoded dot-dot' },
+  { target: '/graph/%2E%2E/admin', threat: 'upper-case percent-encoded dot-dot' },
+  { target: '/graph/.%2E/admin', threat: 'half-encoded dot-dot' },
+  { target: '/graph/%2e./admin', threat: 'half-encoded dot-dot, other half' },
+  { target: '/graph/%2e/v1.0/me', threat: 'percent-encoded dot' },
+  { target: '/graph/%252e%252e/admin', threat: 'double-encoded dot-dot (CWE-174)' },
+  { target: '/graph/%252E%252E/admin', threat: 'double-encoded upper-case dot-dot' },
+  { target: '/graph/%25%32%65%25%32%65/admin', threat: 'double-encoded with encoded digits' },
+  { target: '/graph/...', threat: 'dots only: trimmed to ".." by some servers' },
+  { target: '/graph/.. /admin', threat: 'dot-dot with a trailing space (Windows trims it)' },
+  { target: '/graph/%EF%BC%8E%EF%BC%8E/admin', threat: 'fullwidth dots folding to ".." (NFKC)' },
+  { target: '/graph/%c0%ae%c0%ae/admin', threat: 'overlong UTF-8 dots (IIS, CVE-2000-0884 class)' },
+  { target: '/graph/..;/admin', threat: 'Tomcat path parameter: "..;" reads as ".."' },
+  { target: '/graph/%2e%2e;jsessionid=1/admin', threat: 'encoded dot-dot with a path parameter' },
+  { target: '/graph/v1.0/..%2fadmin', threat: 'encoded slash hiding a dot-dot' },
+  { target: '/graph/v1.0%2f..%2f..%2fadmin', threat: 'encoded slashes' },
+  { target: '/graph/v1.0%2Fme', threat: 'upper-case encoded slash' },
+  { target: '/graph/v1.0/%252fadmin', threat: 'double-encoded slash' },
+  { target: '/graph/v1.0/%5c..%5cadmin', threat: 'encoded backslashes' },
+  { target: '/graph/v1.0/%255c..', threat: 'double-encoded backslash' },
+  { target: '/graph/v1.0\\..\\admin', threat: 'raw backslashes (WHATWG and Windows separators)' },
+  { target: '/graph\\..\\admin', threat: 'raw backslash right after the mount' },
+  { target: '/graph/v1.0/me%00.json', threat: 'encoded NUL (C string truncation)' },
+  { target: '/graph/v1.0/me\u0000', threat: 'raw NUL' },
+  { target: '/graph/v1.0/me%2500', threat: 'double-encoded NUL' },
+  { target: '/graph/v1.0/me%0d%0aX-Injected:%201', threat: 'encoded CR LF (header injection)' },
+  { target: '/graph/v1.0/me\r\nX-Injected: 1', threat: 'raw CR LF' },
+  { target: '/graph/v1.0/me\t', threat: 'raw tab' },
+  { target: '/graph/v1.0/me%7f', threat: 'encoded DEL' },
+  { target: '/graph/v1.0/me%C2%85', threat: 'encoded C1 NEL (a line break to some parsers)' },
+  { target: '/graph/v1.0/me?$filter=a\r\nX: 1', threat: 'raw CR LF in the query' },
+  { target: '/graph/v1.0/%zz', threat: 'malformed percent-encoding' },
+  { target: '/graph/v1.0/%2', threat: 'truncated percent-encoding' },
+  { target: '/graph/v1.0/100%', threat: 'lone percent sign' },
+  { target: '/graph/v1.0/%E6%97', threat: 'truncated UTF-8 sequence' },
+  { target: '/graph//evil.example/v1.0/me', threat: 'empty segment read as an authority' },
+  { target: '/graph/v1.0//me', threat: 'empty segment matching the allow-list differently' },
+  { target: '/graphx/v1.0/me', threat: 'mount prefix without its separator' },
+  { target: '/graph../admin', threat: 'mount prefix followed by dots' },
+  { target: '/graph%2f..%2fadmin', threat: 'encoded separator after the mount' },
+  { target: '/GRAPH/v1.0/me', threat: 'another spelling of the mount' },
+  { target: '/servicenow/api/now/table/incident', threat: 'another mount' },
+  { target: '//graph/v1.0/me', threat: 'network-path reference' },
+  { target: 'http://evil.example/graph/v1.0/me', threat: 'absolute-form target' },
+  { target: '*', threat: 'asterisk-form target' },
+  { target: '', threat: 'empty target' },
+  { target: '/graph/v1.0/me#fragment', threat: 'a fragment is never sent (RFC 9112 §3.2)' },
+  { target: '/graph/v1.0/caf\u00e9', threat: 'raw non-ASCII (Latin-1 here, UTF-8 upstream)' },
+  { target: '/graph/v1.0/\u65e5\u672c', threat: 'raw non-ASCII outside Latin-1' },
+];
+
+/** Ordinary targets: the upstream path keeps the original bytes, the route path is decoded once. */
+export const legitimateTargets: ReadonlyArray<{
+  readonly target: string;
+  readonly upstreamPath: string;
+  readonly routePath: string;
+}> = [
+  { target: '/graph/v1.0/me', upstreamPath: '/v1.0/me', routePath: '/v1.0/me' },
+  {
+    target: '/graph/v1.0/me?$select=id,displayName',
+    upstreamPath: '/v1.0/me?$select=id,displayName',
+    routePath: '/v1.0/me',
+  },
+  {
+    target: "/graph/v1.0/users('a@b.c')/messages?$filter=a eq 'b'&$top=5",
+    upstreamPath: "/v1.0/users('a@b.c')/messages?$filter=a%20eq%20'b'&$top=5",
+    routePath: "/v1.0/users('a@b.c')/messages",
+  },
+  {
+    target: "/graph/v1.0/users('a%40b.c')?$filter=a%20eq%20'b'&$count=true",
+    upstreamPath: "/v1.0/users('a%40b.c')?$filter=a%20eq%20'b'&$count=true",
+    routePath: "/v1.0/users('a@b.c')",
+  },
+  { target: '/graph/v1.0/$batch', upstreamPath: '/v1.0/$batch', routePath: '/v1.0/$batch' },
+  {
+    target: '/graph/v1.0/me/drive/root:/folder/file.txt:/content',
+    upstreamPath: '/v1.0/me/drive/root:/folder/file.txt:/content',
+    routePath: '/v1.0/me/drive/root:/folder/file.txt:/content',
+  },
+  {
+    target: '/graph/v1.0/me/drive/root:/My%20Folder/a%20file.txt:/content',
+    upstreamPath: '/v1.0/me/drive/root:/My%20Folder/a%20file.txt:/content',
+    routePath: '/v1.0/me/drive/root:/My Folder/a file.txt:/content',
+  },
+  {
+    target: '/graph/v1.0/me/drive/root:/%E6%97%A5%E6%9C%AC%E8%AA%9E.docx:/content',
+    upstreamPath: '/v1.0/me/drive/root:/%E6%97%A5%E6%9C%AC%E8%AA%9E.docx:/content',
+    routePath: '/v1.0/me/drive/root:/日本語.docx:/content',
+  },
+  {
+    target: '/graph/v1.0/me/drive/root:/100%25.txt:/content',
+    upstreamPath: '/v1.0/me/drive/root:/100%25.txt:/content',
+    routePath: '/v1.0/me/drive/root:/100%.txt:/content',
+  },
+  {
+    target: "/graph/v1.0/me/events?$filter=start/dateTime ge '2024-01-01'&$orderby=start/dateTime",
+    upstreamPath:
+      "/v1.0/me/events?$filter=start/dateTime%20ge%20'2024-01-01'&$orderby=start/dateTime",
+    routePath: '/v1.0/me/events',
+  },
+  {
+    target: '/graph/v1.0/me/messages?$search="subject:a/../b"&x=%2e%2e%2f',
+    upstreamPath: '/v1.0/me/messages?$search="subject:a/../b"&x=%2e%2e%2f',
+    routePath: '/v1.0/me/messages',
+  },
+  {
+    target: '/graph/beta/me/photo/$value',
+    upstreamPath: '/beta/me/photo/$value',
+    routePath: '/beta/me/photo/$value',
+  },
+  {
+    target: '/graph/v1.0/sites/contoso.sharepoint.com:/sites/team:',
+    upstreamPath: '/v1.0/sites/contoso.sharepoint.com:/sites/team:',
+    routePath: '/v1.0/sites/contoso.sharepoint.com:/sites/team:',
+  },
+  {
+    target: '/graph/v1.0/.well-known/file.v2.json',
+    upstreamPath: '/v1.0/.well-known/file.v2.json',
+    routePath: '/v1.0/.well-known/file.v2.json',
+  },
+  { target: '/graph/v1.0/me/', upstreamPath: '/v1.0/me/', routePath: '/v1.0/me/' },
+  { target: '/graph', upstreamPath: '/', routePath: '/' },
+  { target: '/graph/', upstreamPath: '/', routePath: '/' },
+  { target: '/graph?$top=1', upstreamPath: '/?$top=1', routePath: '/' },
+];

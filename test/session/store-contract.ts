@@ -1,0 +1,263 @@
+// The one contract every Store passes: run by the memory and the Redis test files alike.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayError } from '../../src/errors/gateway-error.ts';
+import { absoluteDeadlineField } from '../../src/session/redis-store.ts';
+import type { Store } from '../../src/session/store.ts';
+
+/** Long enough that a slow CI machine never crosses it by accident. */
+const longMs = 60_000;
+/** Short expiries the tests wait out; wide gaps between checks tolerate scheduling jitter. */
+const shortMs = 400;
+
+/** Values that must come back byte for byte: multi-byte UTF-8, combining marks, control characters. */
+const awkwardValues = [
+  '',
+  'plain ascii',
+  'ünïcödé — 日本語 — 🔐🍪',
+  'e\u0301 (combining) and \u00e9 (precomposed)',
+  'line\nbreak\ttab\r\n\u0000nul',
+  ' leading and trailing spaces ',
+  '{"json":"[1,2,3]","nested":{"a":null}}',
+  'x'.repeat(64 * 1024),
+];
+
+const inMs = (milliseconds: number): number => Date.now() + milliseconds;
+
+export function describeStoreContract(name: string, factory: () => Store | Promise<Store>): void {
+  describe(`${name} (store contract)`, () => {
+    let store: Store;
+    const key = (label: string): string => `contract:${label}:${randomUUID()}`;
+    /** Creates a session whose deadlines are `absoluteMs` and `idleMs` from now. */
+    const create = (
+      sessionKey: string,
+      fields: Record<string, string>,
+      { absoluteMs = longMs, idleMs = longMs } = {},
+    ): Promise<void> => store.createSession(sessionKey, fields, inMs(absoluteMs), inMs(idleMs));
+    /** The values read (sliding the idle deadline to `idleMs` from now), or null when the session is gone. */
+    const read = async (
+      sessionKey: string,
+      fields: string[],
+      idleMs = longMs,
+    ): Promise<readonly (string | null)[] | null> =>
+      (await store.readSession(sessionKey, fields, inMs(idleMs)))?.values ?? null;
+
+    beforeAll(async () => {
+      store = await factory();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    describe('readSession', () => {
+      it('returns the absolute deadline and the requested fields in order, null where absent', async () => {
+        const sessionKey = key('read');
+        const absoluteDeadlineMs = inMs(longMs);
+        await store.createSession(
+          sessionKey,
+          { user: 'alice', 'tokens:graph': 'sealed' },
+          absoluteDeadlineMs,
+          inMs(longMs),
+        );
+        const result = await store.readSession(
+          sessionKey,
+          ['tokens:graph', 'missing', 'user'],
+          inMs(longMs),
+        );
+        expect(result).toEqual({ absoluteDeadlineMs, values: ['sealed', null, 'alice'] });
+      });
+
+      it('returns null for a session that does not exist', async () => {
+        expect(await read(key('absent'), ['user'])).toBeNull();
+      });
+
+      it('slides the idle expiry forward on every read', async () => {
+        const sessionKey = key('slide');
+        await create(sessionKey, { user: 'alice' }, { idleMs: shortMs });
+        await sleep(shortMs / 2);
+        expect(await read(sessionKey, ['user'], shortMs * 3)).toEqual(['alice']);
+        await sleep(shortMs);
+        // Past the idle deadline set at creation, alive thanks to the read.
+        expect(await read(sessionKey, ['user'], shortMs)).toEqual(['alice']);
+        await sleep(shortMs * 2);
+        expect(await read(sessionKey, ['user'])).toBeNull();
+      });
+
+      it('never slides the expiry past the absolute deadline', async () => {
+        const sessionKey = key('absolute');
+        await create(sessionKey, { user: 'alice' }, { absoluteMs: shortMs, idleMs: shortMs / 2 });
+        expect(await read(sessionKey, ['user'])).toEqual(['alice']);
+        await sleep(shortMs * 2);
+        expect(await read(sessionKey, ['user'])).toBeNull();
+        expect(await store.updateSession(sessionKey, { user: 'mallory' })).toBe(false);
+      });
+
+      it('answers null for a session whose absolute deadline has passed, and deletes it', async () => {
+        const sessionKey = key('dead');
+        await create(sessionKey, { user: 'alice' }, { absoluteMs: -1_000 });
+        expect(await read(sessionKey, ['user'])).toBeNull();
+        expect(await store.updateSession(sessionKey, { user: 'mallory' })).toBe(false);
+      });
+
+      it('round-trips values byte for byte, unicode included', async () => {
+        const sessionKey = key('bytes');
+        const fields = Object.fromEntries(
+          awkwardValues.map((value, index) => [`field:${index}`, value]),
+        );
+        await create(sessionKey, fields);
+        expect(await read(sessionKey, Object.keys(fields))).toEqual(awkwardValues);
+      });
+    });
+
+    describe('createSession', () => {
+      it('replaces every field of an existing session rather than merging', async () => {
+        const sessionKey = key('replace');
+        await create(sessionKey, { user: 'alice', 'tokens:graph': 'old' });
+        const absoluteDeadlineMs = inMs(longMs * 2);
+        await store.createSession(sessionKey, { user: 'bob' }, absoluteDeadlineMs, inMs(longMs));
+        const result = await store.readSession(sessionKey, ['user', 'tokens:graph'], inMs(longMs));
+        expect(result).toEqual({ absoluteDeadlineMs, values: ['bob', null] });
+      });
+
+      it('sets an expiry: an unread session disappears at its idle deadline', async () => {
+        const sessionKey = key('idle');
+        await create(sessionKey, { user: 'alice' }, { idleMs: shortMs });
+        await sleep(shortMs * 2);
+        expect(await read(sessionKey, ['user'])).toBeNull();
+      });
+
+      it('refuses the reserved absolute-deadline field name in writes and reads', async () => {
+        const sessionKey = key('reserved');
+        await expect(create(sessionKey, { [absoluteDeadlineField]: '0' })).rejects.toThrow(
+          /reserved/,
+        );
+        expect(await read(sessionKey, [])).toBeNull();
+        await expect(read(sessionKey, [absoluteDeadlineField])).rejects.toThrow(/reserved/);
+      });
+    });
+
+    describe('updateSession', () => {
+      it('sets fields of an existing session and keeps the others', async () => {
+        const sessionKey = key('update');
+        await create(sessionKey, { user: 'alice', 'tokens:graph': 'old' });
+        const updates = { 'tokens:graph': 'new', 'tokens:servicenow': 'sn' };
+        expect(await store.updateSession(sessionKey, updates)).toBe(true);
+        const fields = ['user', 'tokens:graph', 'tokens:servicenow'];
+        expect(await read(sessionKey, fields)).toEqual(['alice', 'new', 'sn']);
+      });
+
+      it('returns false and writes nothing when the session is gone', async () => {
+        const sessionKey = key('update-missing');
+        expect(await store.updateSession(sessionKey, { user: 'mallory' })).toBe(false);
+        expect(await read(sessionKey, ['user'])).toBeNull();
+        expect(await store.takeOnce(sessionKey)).toBeNull();
+      });
+
+      it('keeps the expiry: an update does not extend the session', async () => {
+        const sessionKey = key('update-expiry');
+        await create(sessionKey, { user: 'alice' }, { idleMs: shortMs });
+        expect(await store.updateSession(sessionKey, { user: 'bob' })).toBe(true);
+        await sleep(shortMs * 2);
+        expect(await read(sessionKey, ['user'])).toBeNull();
+      });
+    });
+
+    describe('deleteSessionFields', () => {
+      it('removes only the named fields and keeps the session and its expiry', async () => {
+        const sessionKey = key('delete-fields');
+        const fields = ['user', 'tokens:graph', 'tokens:servicenow'];
+        await create(
+          sessionKey,
+          { user: 'a', 'tokens:graph': 'g', 'tokens:servicenow': 's' },
+          { idleMs: shortMs },
+        );
+        await store.deleteSessionFields(sessionKey, ['tokens:graph', 'never-set']);
+        expect(await read(sessionKey, fields, shortMs)).toEqual(['a', null, 's']);
+        await store.deleteSessionFields(sessionKey, ['user', 'tokens:servicenow']);
+        expect(await read(sessionKey, fields, shortMs)).toEqual([null, null, null]);
+        await sleep(shortMs * 2);
+        expect(await read(sessionKey, fields)).toBeNull();
+      });
+
+      it('does nothing for a missing session or an empty field list', async () => {
+        await store.deleteSessionFields(key('delete-missing'), ['user']);
+        const sessionKey = key('delete-none');
+        await create(sessionKey, { user: 'alice' });
+        await store.deleteSessionFields(sessionKey, []);
+        expect(await read(sessionKey, ['user'])).toEqual(['alice']);
+      });
+    });
+
+    describe('putOnce and takeOnce', () => {
+      it('gives a value back exactly once', async () => {
+        const onceKey = key('once');
+        await store.putOnce(onceKey, 'state-value', longMs);
+        expect(await store.takeOnce(onceKey)).toBe('state-value');
+        expect(await store.takeOnce(onceKey)).toBeNull();
+      });
+
+      it('gives the value to only one of many concurrent takers', async () => {
+        const onceKey = key('once-race');
+        await store.putOnce(onceKey, 'state-value', longMs);
+        const taken = await Promise.all(Array.from({ length: 10 }, () => store.takeOnce(onceKey)));
+        expect(taken.filter((value) => value !== null)).toEqual(['state-value']);
+      });
+
+      it('forgets a value once its time to live has passed', async () => {
+        const onceKey = key('once-ttl');
+        await store.putOnce(onceKey, 'state-value', shortMs / 2);
+        await sleep(shortMs);
+        expect(await store.takeOnce(onceKey)).toBeNull();
+      });
+
+      it('round-trips values byte for byte, unicode included', async () => {
+        for (const value of awkwardValues) {
+          const onceKey = key('once-bytes');
+          await store.putOnce(onceKey, value, longMs);
+          expect(await store.takeOnce(onceKey)).toBe(value);
+        }
+      });
+
+      it('answers null for a key never written', async () => {
+        expect(await store.takeOnce(key('once-absent'))).toBeNull();
+      });
+
+      it('refuses a time to live that is not a positive whole number of milliseconds', async () => {
+        await expect(store.putOnce(key('once-zero'), 'value', 0)).rejects.toThrow(/ttlMs/);
+        await expect(store.putOnce(key('once-fraction'), 'value', 1.5)).rejects.toThrow(/ttlMs/);
+      });
+    });
+
+    describe('delete', () => {
+      it('deletes sessions and single-use values alike, ignoring missing keys', async () => {
+        const sessionKey = key('delete-session');
+        const onceKey = key('delete-once');
+        await create(sessionKey, { user: 'alice' });
+        await store.putOnce(onceKey, 'value', longMs);
+        await store.delete([sessionKey, onceKey, key('delete-absent')]);
+        expect(await read(sessionKey, ['user'])).toBeNull();
+        expect(await store.takeOnce(onceKey)).toBeNull();
+      });
+
+      it('accepts an empty list', async () => {
+        await expect(store.delete([])).resolves.toBeUndefined();
+      });
+    });
+
+    describe('ping and close', () => {
+      it('ping resolves while the backend answers', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+
+      it('a closed store rejects with store_unavailable, and closing twice is harmless', async () => {
+        const closing = await factory();
+        await closing.close();
+        await closing.close();
+        const failure = await closing.ping().catch((error: unknown) => error);
+        expect(failure).toBeInstanceOf(GatewayError);
+        expect(failure).toMatchObject({ status: 503, code: 'store_unavailable' });
+      });
+    });
+  });
+}

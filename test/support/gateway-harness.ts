@@ -1,0 +1,88 @@
+// Starts the whole stack for an end-to-end test: Redis, the OpenID provider, mock Graph, and the gateway on loopback.
+import { serve, type ServerType } from '@hono/node-server';
+import { loadConfig } from '../../src/config/load-config.ts';
+import type { GatewayConfig } from '../../src/config/types.ts';
+import { buildGateway, type Gateway } from '../../src/gateway/build-gateway.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { startMockGraph, type MockGraph } from './mock-graph.ts';
+import { startOpenIdProvider, type TestOpenIdProvider } from './openid-provider.ts';
+import { freePort, startRedis, type TestRedis } from './redis-server.ts';
+import type { TestBrowser } from './test-browser.ts';
+
+export const sessionSecret = 'test-session-secret-0123456789-abcdefghij';
+
+export interface GatewayHarness {
+  /** PUBLIC_URL of the gateway: `http://127.0.0.1:${port}`. */
+  readonly url: string;
+  readonly redis: TestRedis;
+  readonly openIdProvider: TestOpenIdProvider;
+  readonly graph: MockGraph;
+  readonly config: GatewayConfig;
+  readonly gateway: Gateway;
+  /** Every log line the gateway wrote, as raw JSON text. */
+  readonly logs: string[];
+  /** Signs `browser` in to Graph; resolves with the gateway's answer to the callback. */
+  login(browser: TestBrowser, query?: string): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startGatewayHarness(
+  environment: Record<string, string> = {},
+): Promise<GatewayHarness> {
+  const redis = await startRedis();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const openIdProvider = await startOpenIdProvider({
+    redirectUris: [`${url}/auth/callback/graph`],
+    postLogoutRedirectUris: [`${url}/`],
+  });
+  const graph = await startMockGraph({ openIdProvider });
+  const config = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: url,
+    SESSION_SECRET: sessionSecret,
+    REDIS_URL: redis.url,
+    ALLOW_INSECURE_HTTP: 'true',
+    LOG_LEVEL: 'trace',
+    GRAPH_CLIENT_ID: openIdProvider.clientId,
+    GRAPH_CLIENT_SECRET: openIdProvider.clientSecret,
+    GRAPH_ISSUER: openIdProvider.issuer,
+    GRAPH_API_URL: graph.url,
+    PROVIDER_TIMEOUT_S: '3',
+    UPSTREAM_TIMEOUT_S: '2',
+    ...environment,
+  });
+  const logs: string[] = [];
+  const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
+  const gateway = buildGateway(config, logger);
+  const server: ServerType = serve({ fetch: gateway.app.fetch, port, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+
+  return {
+    url,
+    redis,
+    openIdProvider,
+    graph,
+    config,
+    gateway,
+    logs,
+    async login(browser, query = '') {
+      const callback = await browser.followUntil(
+        `${url}/auth/login/graph${query}`,
+        `${url}/auth/callback/`,
+      );
+      return browser.fetch(callback);
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.close(() => resolve());
+      });
+      await gateway.close();
+      await graph.close();
+      await openIdProvider.close();
+      await redis.close();
+    },
+  };
+}
