@@ -1,7 +1,7 @@
 // Entry point: loads the configuration, builds the gateway, serves it, and shuts down gracefully on SIGTERM.
-import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import { buildGateway } from './gateway/build-gateway.ts';
+import { serveGateway } from './gateway/http-server.ts';
 import { createLogger } from './observability/logger.ts';
 
 /** Contract §1: in-flight requests get this long to finish after SIGTERM. */
@@ -28,37 +28,25 @@ if (config.allowInsecureHttp) {
   );
 }
 const gateway = buildGateway(config, logger);
-const server = serve(
-  { fetch: gateway.app.fetch, port: config.port, hostname: config.host },
-  (address) => {
+const httpServer = serveGateway(gateway, { port: config.port, hostname: config.host });
+httpServer.listening
+  .then((address) => {
     logger.info(
       { address: address.address, port: address.port, providers: [...config.providers.keys()] },
       'gateway listening',
     );
-  },
-);
+  })
+  .catch(() => undefined);
 
-let stopping = false;
 function shutdown(signal: string): void {
-  if (stopping) return;
-  stopping = true;
   logger.info({ signal }, 'shutting down: no new connections, waiting for in-flight requests');
-  const forceExit = setTimeout(() => {
-    logger.warn('in-flight requests did not finish within the grace period; closing them');
-    if ('closeAllConnections' in server) server.closeAllConnections();
-  }, shutdownGraceMs);
-  forceExit.unref();
-  if ('closeIdleConnections' in server) server.closeIdleConnections();
-  server.close(() => {
-    clearTimeout(forceExit);
-    gateway
-      .close()
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        logger.error({ error: (error as Error).name }, 'closing the store failed');
-        process.exit(1);
-      });
-  });
+  httpServer
+    .stop(shutdownGraceMs)
+    .then(() => process.exit(0))
+    .catch((error: unknown) => {
+      logger.error({ error: (error as Error).name }, 'shutdown failed');
+      process.exit(1);
+    });
 }
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
+process.once('SIGTERM', () => shutdown('SIGTERM'));
+process.once('SIGINT', () => shutdown('SIGINT'));

@@ -42,6 +42,11 @@ export const requestHeadersNeverForwarded: ReadonlySet<string> = new Set<string>
   'expect',
   // Replaced by the upstream's authority (RFC 9110 §7.2) through `changeOrigin`.
   'host',
+  // Method overrides would let a request the route allow-list checked as GET act upstream as
+  // DELETE or PATCH on APIs that honour them (OWASP REST Security, "HTTP method override").
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
 ]);
 
 /** Prefixes of request headers never forwarded: `X-Forwarded-For/-Host/-Proto/-Port` are spoofable (RFC 7239 §1). */
@@ -57,6 +62,10 @@ export const responseHeadersNeverReturned: ReadonlySet<string> = new Set<string>
   // ServiceNow's `Basic realm` pops a native login dialog; Graph's Bearer challenge names a token the
   // browser never holds. The gateway's own 401s carry their own challenge (contract §4).
   'www-authenticate',
+  // W3C Clear Site Data: an upstream could wipe the gateway origin's cookies and the SPA's storage.
+  'clear-site-data',
+  // RFC 7838: an upstream must not redirect the browser's future connections for the gateway's origin.
+  'alt-svc',
 ]);
 
 /**

@@ -1,8 +1,8 @@
 // Starts the whole stack for an end-to-end test: Redis, the OpenID provider, mock Graph, and the gateway on loopback.
-import { serve, type ServerType } from '@hono/node-server';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { GatewayConfig } from '../../src/config/types.ts';
 import { buildGateway, type Gateway } from '../../src/gateway/build-gateway.ts';
+import { serveGateway } from '../../src/gateway/http-server.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startMockGraph, type MockGraph } from './mock-graph.ts';
 import { startOpenIdProvider, type TestOpenIdProvider } from './openid-provider.ts';
@@ -23,6 +23,8 @@ export interface GatewayHarness {
   readonly logs: string[];
   /** Signs `browser` in to Graph; resolves with the gateway's answer to the callback. */
   login(browser: TestBrowser, query?: string): Promise<Response>;
+  /** Stops the gateway gracefully, as SIGTERM does, leaving the stand-ins running. */
+  stop(graceMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,8 +58,8 @@ export async function startGatewayHarness(
   const logs: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
   const gateway = buildGateway(config, logger);
-  const server: ServerType = serve({ fetch: gateway.app.fetch, port, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const server = serveGateway(gateway, { port, hostname: '127.0.0.1' });
+  await server.listening;
 
   return {
     url,
@@ -74,12 +76,9 @@ export async function startGatewayHarness(
       );
       return browser.fetch(callback);
     },
+    stop: (graceMs) => server.stop(graceMs),
     async close() {
-      await new Promise<void>((resolve) => {
-        if ('closeAllConnections' in server) server.closeAllConnections();
-        server.close(() => resolve());
-      });
-      await gateway.close();
+      await server.stop(0);
       await graph.close();
       await openIdProvider.close();
       await redis.close();
