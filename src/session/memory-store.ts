@@ -1,6 +1,6 @@
 // The in-process store: Maps with the Redis store's exact semantics, for development and single-process use.
 import { GatewayError } from '../errors/gateway-error.ts';
-import { assertCallerFieldNames, assertMilliseconds } from './redis-store.ts';
+import { assertCallerFieldNames, assertMilliseconds } from './store-arguments.ts';
 import type { SessionRead, Store } from './store.ts';
 
 /** Expired entries are dropped on access; the sweep bounds memory held by entries nobody reads again. */

@@ -3,12 +3,11 @@ import { Redis } from 'ioredis';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SessionRead, Store } from './store.ts';
-
-/**
- * The hash field holding a session's absolute deadline (epoch milliseconds). Callers never name it:
- * both stores refuse it as a field name, so a caller value can never overwrite the deadline.
- */
-export const absoluteDeadlineField = 'absolute_deadline_ms';
+import {
+  absoluteDeadlineField,
+  assertCallerFieldNames,
+  assertMilliseconds,
+} from './store-arguments.ts';
 
 /** A request waits at most this long for Redis before the gateway answers 503. */
 const defaultCommandTimeoutMs = 2_000;
@@ -16,20 +15,6 @@ const defaultCommandTimeoutMs = 2_000;
 const connectTimeoutMs = 3_000;
 /** Reconnection backoff doubles from 100 ms up to this cap, so recovery is noticed within 2 s. */
 const maxReconnectDelayMs = 2_000;
-
-/** Throws when a caller names the reserved field: shared by both stores so they accept the same calls. */
-export function assertCallerFieldNames(fieldNames: Iterable<string>): void {
-  for (const fieldName of fieldNames) {
-    if (fieldName === absoluteDeadlineField)
-      throw new Error(`field name "${absoluteDeadlineField}" is reserved by the store`);
-  }
-}
-
-/** Throws unless `value` is a whole number of milliseconds (Redis refuses anything else). */
-export function assertMilliseconds(name: string, value: number, minimum = 0): void {
-  if (!Number.isSafeInteger(value) || value < minimum)
-    throw new Error(`${name} must be an integer number of milliseconds >= ${minimum}`);
-}
 
 /**
  * ioredis attaches the command's arguments (session values, single-use values) to reply errors;

@@ -75,6 +75,10 @@ describe('the /graph proxy', () => {
       reason: 'no_session',
       login_url: '/auth/login/graph',
     });
+    const auditLine = harness.logs.find(
+      (line) => line.includes('"event":"reauth"') && line.includes('"reason":"no_session"'),
+    );
+    expect(auditLine).toContain('"audit":true');
   });
 
   it('answers 401 reauth not_connected for a session without that provider', async () => {

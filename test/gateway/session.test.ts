@@ -1,7 +1,7 @@
 // What the browser holds and what the store holds (contract §5), and GET /auth/session (contract §3).
 import { unsealData } from 'iron-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { absoluteDeadlineField } from '../../src/session/redis-store.ts';
+import { absoluteDeadlineField } from '../../src/session/store-arguments.ts';
 import {
   sessionSecret,
   startGatewayHarness,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors/gateway-error.ts';
-import { absoluteDeadlineField } from '../../src/session/redis-store.ts';
+import { absoluteDeadlineField } from '../../src/session/store-arguments.ts';
 import type { Store } from '../../src/session/store.ts';
 
 /** Long enough that a slow CI machine never crosses it by accident. */

@@ -4,7 +4,7 @@ import { getCookie } from 'hono/cookie';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { ProviderConfig } from '../../config/types.ts';
 import { isRouteAllowed } from '../../config/route-allow-list.ts';
-import { GatewayError, reauthRequired } from '../../errors/gateway-error.ts';
+import { GatewayError, reauthRequired, type ReauthReason } from '../../errors/gateway-error.ts';
 import { audit } from '../../observability/audit.ts';
 import type { Forwarder } from '../../proxy/forwarder.ts';
 import { resolveUpstreamPath } from '../../proxy/upstream-path.ts';
@@ -49,18 +49,23 @@ function createProxyHandler(
       );
     }
     // 4. Session: one cookie unseal (cached) and one store round trip.
+    const reauth = (reason: ReauthReason, detail: string, sessionId?: string): GatewayError => {
+      audit(deps.logger, 'reauth', {
+        provider: provider.id,
+        sessionId,
+        outcome: 'failure',
+        reason,
+      });
+      return reauthRequired(provider.id, reason, detail);
+    };
     const sessionId = await deps.sessionCookie.open(getCookie(c, deps.sessionCookie.name));
-    if (sessionId === null)
-      throw reauthRequired(provider.id, 'no_session', 'no valid session cookie was sent');
+    if (sessionId === null) throw reauth('no_session', 'no valid session cookie was sent');
     const view = await deps.sessions.loadForProxy(sessionId, provider.id);
     if (view === null)
-      throw reauthRequired(provider.id, 'session_expired', 'the session has expired or ended');
-    if (view.tokens === null)
-      throw reauthRequired(
-        provider.id,
-        'not_connected',
-        `the session is not connected to ${provider.id}`,
-      );
+      throw reauth('session_expired', 'the session has expired or ended', sessionId);
+    if (view.tokens === null) {
+      throw reauth('not_connected', `the session is not connected to ${provider.id}`, sessionId);
+    }
     // 5. Forward; a failure before any byte was sent comes back as a GatewayError for onError.
     await forwarder.forward(incoming, c.env.outgoing, {
       upstreamPath,

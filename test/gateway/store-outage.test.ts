@@ -1,0 +1,55 @@
+// Redis down (contract §2): the gateway keeps running, /readyz and store-bound requests answer 503, and it recovers by itself.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatewayHarness, type GatewayHarness } from '../support/gateway-harness.ts';
+import { TestBrowser } from '../support/test-browser.ts';
+
+let harness: GatewayHarness;
+beforeAll(async () => {
+  harness = await startGatewayHarness();
+});
+afterAll(async () => {
+  await harness.close();
+});
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('a store outage', () => {
+  it('answers 503 where the store is needed, keeps /healthz, and recovers when Redis returns', async () => {
+    const browser = new TestBrowser();
+    expect((await harness.login(browser)).status).toBe(302);
+    await harness.redis.stop();
+
+    expect((await fetch(`${harness.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${harness.url}/readyz`)).status).toBe(503);
+    const started = Date.now();
+    const proxied = await browser.fetch(`${harness.url}/graph/v1.0/me`, {
+      headers: { 'x-csrf': '1' },
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(proxied.status).toBe(503);
+    expect(await proxied.json()).toMatchObject({ type: 'urn:bff:store-unavailable' });
+    expect((await fetch(`${harness.url}/auth/login/graph`, { redirect: 'manual' })).status).toBe(
+      503,
+    );
+    expect(harness.graph.requests).toHaveLength(0);
+
+    // Redis comes back empty (it keeps nothing on disk): the gateway reconnects without a restart.
+    await harness.redis.start();
+    await eventually(async () => (await fetch(`${harness.url}/readyz`)).status === 200);
+    const after = await browser.fetch(`${harness.url}/graph/v1.0/me`, {
+      headers: { 'x-csrf': '1' },
+    });
+    expect(after.status).toBe(401);
+    expect(await after.json()).toMatchObject({ reason: 'session_expired' });
+    expect((await harness.login(browser)).status).toBe(302);
+    expect(
+      (await browser.fetch(`${harness.url}/graph/v1.0/me`, { headers: { 'x-csrf': '1' } })).status,
+    ).toBe(200);
+  });
+});
