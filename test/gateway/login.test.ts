@@ -1,9 +1,9 @@
 // Login and callback (contract §3) against a real OpenID provider, real Redis and the real gateway over HTTP.
 import { createHash } from 'node:crypto';
-import { unsealData } from 'iron-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  sessionSecret,
+  sessionCookieName,
+  sessionIdOf,
   startGatewayHarness,
   type GatewayHarness,
 } from '../support/gateway-harness.ts';
@@ -16,16 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness.close();
 });
-
-const sessionCookieName = 'bff-session';
-
-async function sessionIdOf(browser: TestBrowser): Promise<string> {
-  const cookie = browser.cookie('127.0.0.1', sessionCookieName);
-  if (cookie === undefined) throw new Error('no session cookie');
-  const data = await unsealData<{ sid?: string }>(cookie, { password: sessionSecret });
-  if (data.sid === undefined) throw new Error('the session cookie did not unseal');
-  return data.sid;
-}
 
 describe('GET /auth/login/graph', () => {
   it('redirects to the authorization endpoint with PKCE S256, state, nonce and the registered redirect URI', async () => {

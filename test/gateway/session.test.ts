@@ -3,6 +3,8 @@ import { unsealData } from 'iron-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { absoluteDeadlineField } from '../../src/session/store-arguments.ts';
 import {
+  sessionCookieName,
+  sessionIdOf,
   sessionSecret,
   startGatewayHarness,
   type GatewayHarness,
@@ -17,16 +19,13 @@ afterAll(async () => {
   await harness.close();
 });
 
-const cookieName = 'bff-session';
+const cookieName = sessionCookieName;
 
 async function signedIn(): Promise<{ browser: TestBrowser; sessionId: string }> {
   const browser = new TestBrowser();
   const response = await harness.login(browser);
   expect(response.status).toBe(302);
-  const data = await unsealData<{ sid?: string }>(browser.cookie('127.0.0.1', cookieName) ?? '', {
-    password: sessionSecret,
-  });
-  return { browser, sessionId: data.sid ?? '' };
+  return { browser, sessionId: await sessionIdOf(browser) };
 }
 
 describe('GET /auth/session', () => {

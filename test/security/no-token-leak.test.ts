@@ -1,12 +1,12 @@
 // No token, code, cookie value or secret in any log line, at any level (contract §5), across logins and proxying.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  sessionIdOf,
   sessionSecret,
   startGatewayHarness,
   type GatewayHarness,
 } from '../support/gateway-harness.ts';
 import { TestBrowser } from '../support/test-browser.ts';
-import { unsealData } from 'iron-session';
 
 let harness: GatewayHarness;
 beforeAll(async () => {
@@ -43,7 +43,7 @@ describe('logs', () => {
     });
 
     const cookie = browser.cookie('127.0.0.1', 'bff-session') ?? '';
-    const { sid } = await unsealData<{ sid: string }>(cookie, { password: sessionSecret });
+    const sid = await sessionIdOf(browser);
     const snapshot = await harness.gateway.dependencies.sessions.loadSnapshot(sid);
     const tokens = snapshot?.providers.get('graph');
     const secrets: Record<string, string | null | undefined> = {

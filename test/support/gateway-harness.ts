@@ -1,4 +1,5 @@
 // Starts the whole stack for an end-to-end test: Redis, the OpenID provider, mock Graph, and the gateway on loopback.
+import { unsealData } from 'iron-session';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { GatewayConfig } from '../../src/config/types.ts';
 import { buildGateway, type Gateway } from '../../src/gateway/build-gateway.ts';
@@ -10,6 +11,17 @@ import { freePort, startRedis, type TestRedis } from './redis-server.ts';
 import type { TestBrowser } from './test-browser.ts';
 
 export const sessionSecret = 'test-session-secret-0123456789-abcdefghij';
+/** The session cookie's name when PUBLIC_URL is http, as in these tests. */
+export const sessionCookieName = 'bff-session';
+
+/** The session id inside a browser's session cookie, unsealed the way contract §2 says it can be. */
+export async function sessionIdOf(browser: TestBrowser): Promise<string> {
+  const cookie = browser.cookie('127.0.0.1', sessionCookieName);
+  if (cookie === undefined) throw new Error('the browser holds no session cookie');
+  const data = await unsealData<{ sid?: string }>(cookie, { password: sessionSecret });
+  if (data.sid === undefined) throw new Error('the session cookie did not unseal');
+  return data.sid;
+}
 
 export interface GatewayHarness {
   /** PUBLIC_URL of the gateway: `http://127.0.0.1:${port}`. */

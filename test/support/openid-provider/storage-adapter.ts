@@ -9,13 +9,13 @@ interface StoredEntry {
 
 export interface InMemoryStorage {
   /** oidc-provider's `adapter` option: one adapter per model (Grant, Session, AccessToken…). */
-  adapter(model: string): Record<string, (...parameters: never[]) => Promise<unknown>>;
+  readonly adapter: ReturnType<typeof createAdapterFactory>;
   /** Whether a grant is still stored (a revoked account's grants are not). */
-  hasGrant(grantId: string): boolean;
+  readonly hasGrant: (grantId: string) => boolean;
   /** Drops a sign-in session, as if its cookie had never been issued. */
-  forgetSession(sessionId: string): void;
+  readonly forgetSession: (sessionId: string) => void;
   /** Deletes an account's grants, every token of those grants, and its sessions. */
-  revokeAccount(accountId: string): void;
+  readonly revokeAccount: (accountId: string) => void;
 }
 
 export function createInMemoryStorage(): InMemoryStorage {

@@ -1,0 +1,68 @@
+// The stand-in's HTTP server: a loopback port, Entra's URL layout mapped onto oidc-provider, and shutdown.
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { EntraPaths } from './configuration.ts';
+import { sendJson } from './http-messages.ts';
+import { completeInteraction } from './interactions.ts';
+import { describeLogoutRequest, endSession, type LogoutRequestRecord } from './logout.ts';
+import type { OidcProvider } from './oidc-provider-module.ts';
+
+/** Listening on port 0 first gives a port no other test file can take; the issuer needs it. */
+export async function listenOnLoopback(): Promise<{ server: Server; port: number }> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the server has no port');
+  return { server, port: address.port };
+}
+
+export interface ProviderRoutes {
+  readonly issuer: string;
+  readonly tenantId: string;
+  readonly paths: EntraPaths;
+  /** Its middleware must be in place: the request handler is composed once, here. */
+  readonly provider: OidcProvider;
+  readonly postLogoutRedirectUris: string[];
+  readonly logoutRequests: LogoutRequestRecord[];
+  readonly forgetSession: (sessionId: string) => void;
+}
+
+/** Answers interactions and logout itself, and hands every other tenant route to oidc-provider. */
+export function serveProvider(server: Server, routes: ProviderRoutes): void {
+  const { issuer, tenantId, paths, provider, postLogoutRedirectUris, logoutRequests } = routes;
+  const handleWithProvider = provider.callback();
+
+  const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? '/', issuer);
+    if (url.pathname.startsWith(paths.interaction))
+      return completeInteraction(provider, request, response, routes.forgetSession);
+    if (url.pathname === paths.logout) {
+      const logoutRequest = describeLogoutRequest(url.searchParams);
+      logoutRequests.push(logoutRequest);
+      return endSession(request, response, logoutRequest, postLogoutRedirectUris);
+    }
+    // oidc-provider serves discovery at a fixed `/.well-known/openid-configuration`; Entra serves
+    // it under the issuer's path, so that one path is rewritten and every other route is absolute.
+    if (url.pathname === paths.discovery) request.url = `/.well-known/openid-configuration`;
+    else if (!url.pathname.startsWith(`/${tenantId}/`))
+      return sendJson(response, 404, { error: 'not_found' });
+    return handleWithProvider(request, response);
+  };
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    // What fails here is an interaction lookup (a missing or expired interaction cookie): a client error.
+    route(request, response).catch((error: unknown) => {
+      const description = error instanceof Error ? error.message : String(error);
+      if (!response.headersSent)
+        sendJson(response, 400, { error: 'invalid_request', error_description: description });
+    });
+  });
+}
+
+/** Stops listening and drops kept-alive connections, so a test file ends without waiting. */
+export async function closeServer(server: Server): Promise<void> {
+  const closed = once(server, 'close');
+  server.close();
+  server.closeAllConnections();
+  await closed;
+}
