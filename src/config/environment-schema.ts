@@ -36,12 +36,15 @@ const spaceSeparated = z
   .transform((text) => text.split(/\s+/).filter((item) => item !== ''))
   .pipe(z.array(z.string()).min(1, 'must name at least one scope'));
 
-/** Tenant: a GUID, a verified domain, or `organizations` / `common` (multi-tenant). */
+/**
+ * Tenant: a GUID, or `organizations` / `common` (multi-tenant). Not a verified domain: Entra's
+ * discovery for a domain publishes the GUID issuer, so the issuer check could never pass.
+ */
 const tenant = z
   .string()
   .regex(
-    /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|organizations|common|[a-z0-9-]+(?:\.[a-z0-9-]+)+)$/i,
-    'must be a tenant GUID, a verified domain, "organizations" or "common"',
+    /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|organizations|common)$/i,
+    'must be a tenant GUID, "organizations" or "common"',
   );
 
 const tenantList = z

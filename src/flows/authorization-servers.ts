@@ -2,6 +2,7 @@
 import * as oauth from 'oauth4webapi';
 import type { GatewayConfig, ProviderConfig, ProviderId } from '../config/types.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
+import { describeError } from '../observability/describe-error.ts';
 import type { Logger } from '../observability/logger.ts';
 
 /** Everything a flow needs to talk to one provider's authorization server. */
@@ -44,7 +45,7 @@ export function createAuthorizationServers(
         pending.catch((error: unknown) => {
           resolved.delete(providerId);
           logger.warn(
-            { provider: providerId, error: describe(error) },
+            { provider: providerId, error: describeError(error) },
             'authorization server discovery failed',
           );
         });
@@ -131,17 +132,4 @@ function chooseClientAuthentication(
     'provider_misconfigured',
     `the ${provider.id} authorization server supports neither client_secret_post nor client_secret_basic`,
   );
-}
-
-/** An error's kind and code for logs: never its full message, which may quote a response body. */
-export function describe(error: unknown): { name: string; code?: string; status?: number } {
-  if (error instanceof Error) {
-    const withCode = error as Error & { code?: unknown; status?: unknown };
-    return {
-      name: error.name,
-      ...(typeof withCode.code === 'string' ? { code: withCode.code } : {}),
-      ...(typeof withCode.status === 'number' ? { status: withCode.status } : {}),
-    };
-  }
-  return { name: typeof error };
 }

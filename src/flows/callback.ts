@@ -56,6 +56,10 @@ export async function completeLogin(
     });
   }
 
+  if (!parameters.get('code')) {
+    throw new LoginFailure('invalid_response', 'the authorization response carries no code');
+  }
+
   let response: Response;
   try {
     response = await oauth.authorizationCodeGrantRequest(
@@ -68,9 +72,9 @@ export async function completeLogin(
       provider.httpOptions(),
     );
   } catch (error) {
-    throw new LoginFailure('provider_unavailable', 'the token endpoint could not be reached', {
-      cause: error,
-    });
+    // Only a failure to reach the server is worth retrying; anything else is a malformed callback.
+    const code = isUnreachable(error) ? 'provider_unavailable' : 'invalid_response';
+    throw new LoginFailure(code, 'the code could not be redeemed', { cause: error });
   }
   if (response.status >= 500 || response.status === 429) {
     throw new LoginFailure(
@@ -79,6 +83,11 @@ export async function completeLogin(
     );
   }
 
+  // Read before processing consumes the body: it tells an ID token problem from a refused exchange.
+  const tokenBody: unknown = await response
+    .clone()
+    .json()
+    .catch(() => null);
   let result: oauth.TokenEndpointResponse;
   try {
     result = await oauth.processAuthorizationCodeResponse(as, client, response, {
@@ -86,12 +95,9 @@ export async function completeLogin(
       requireIdToken: provider.config.openId,
     });
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const idTokenProblem =
-      provider.config.openId && typeof code === 'string' && idTokenCodes.has(code);
     throw new LoginFailure(
-      idTokenProblem ? 'invalid_id_token' : 'exchange_failed',
-      'the token endpoint refused the code',
+      classifyExchangeFailure(provider, response, tokenBody, error),
+      'the code exchange failed',
       {
         cause: error,
       },
@@ -119,10 +125,9 @@ async function validatedUser(
       [oauth.jwksCache]: provider.jwksCache,
     });
   } catch (error) {
+    // A JWKS that cannot be fetched (network, 5xx) is an outage, not a forged token.
     const unreachable =
-      error instanceof TypeError ||
-      (error as Error).name === 'AbortError' ||
-      (error as Error).name === 'TimeoutError';
+      isUnreachable(error) || (error as { code?: unknown }).code === oauth.RESPONSE_IS_NOT_CONFORM;
     throw new LoginFailure(
       unreachable ? 'provider_unavailable' : 'invalid_id_token',
       'the ID token signature could not be verified',
@@ -132,6 +137,41 @@ async function validatedUser(
     );
   }
   return userFromClaims(claims);
+}
+
+/** A network failure or the PROVIDER_TIMEOUT_S bound: the authorization server did not answer. */
+function isUnreachable(error: unknown): boolean {
+  return (
+    error instanceof TypeError ||
+    (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'))
+  );
+}
+
+/**
+ * An OAuth error body (RFC 6749 §5.2) or challenge means the server refused the code. A 200 answer
+ * whose token part is sound but fails processing can only fail on its ID token (OpenID Connect
+ * Core §3.1.3.7): missing, unsigned (`alg: none`), or with bad claims.
+ */
+function classifyExchangeFailure(
+  provider: ResolvedProvider,
+  response: Response,
+  tokenBody: unknown,
+  error: unknown,
+): string {
+  if (
+    error instanceof oauth.ResponseBodyError ||
+    error instanceof oauth.WWWAuthenticateChallengeError
+  )
+    return 'exchange_failed';
+  const code = (error as { code?: unknown }).code;
+  if (provider.config.openId && typeof code === 'string' && idTokenCodes.has(code))
+    return 'invalid_id_token';
+  const tokenPartSound =
+    response.status === 200 &&
+    typeof tokenBody === 'object' &&
+    tokenBody !== null &&
+    typeof (tokenBody as { access_token?: unknown }).access_token === 'string';
+  return provider.config.openId && tokenPartSound ? 'invalid_id_token' : 'exchange_failed';
 }
 
 function checkTenant(provider: ResolvedProvider, user: SessionUser): void {

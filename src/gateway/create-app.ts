@@ -1,7 +1,7 @@
 // Composes the Hono app: security headers, routes, and the single point that turns errors into HTTP.
 import { Hono } from 'hono';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { describe } from '../flows/authorization-servers.ts';
+import { describeError } from '../observability/describe-error.ts';
 import type { GatewayDependencies, GatewayEnv } from './gateway-env.ts';
 import { toProblem } from './problem.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
@@ -27,8 +27,8 @@ export function createApp(deps: GatewayDependencies): Hono<GatewayEnv> {
         {
           method: c.req.method,
           path: c.req.path,
-          error: describe(error),
-          cause: describe(error.cause),
+          error: describeError(error),
+          cause: describeError(error.cause),
         },
         'request failed',
       );

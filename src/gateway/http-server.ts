@@ -1,6 +1,7 @@
 // Serves the gateway over HTTP and stops it gracefully: no new connections, in-flight requests finish, then the store closes.
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { serve, type Http2Bindings, type HttpBindings, type ServerType } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Gateway } from './build-gateway.ts';
 
 export interface GatewayServer {
@@ -22,7 +23,12 @@ export function serveGateway(
   const listening = new Promise<AddressInfo>((resolve) => (markListening = resolve));
   const server = serve(
     {
-      fetch: gateway.app.fetch,
+      // Hono answers HEAD by rebuilding the GET response, which would lose the marker that the
+      // proxy already wrote to the socket; the raw response knows what was sent.
+      fetch: async (request: Request, bindings: HttpBindings | Http2Bindings) => {
+        const response = await gateway.app.fetch(request, bindings);
+        return bindings.outgoing.headersSent ? RESPONSE_ALREADY_SENT : response;
+      },
       port: options.port,
       hostname: options.hostname,
       // Node's default 300 s `requestTimeout` would cut long uploads; `headersTimeout` still bounds slow headers.

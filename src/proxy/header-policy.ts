@@ -33,8 +33,10 @@ export const requestHeadersNeverForwarded: ReadonlySet<string> = new Set<string>
   'origin',
   // Client-written forwarding metadata is spoofable (RFC 7239 §8.1): the gateway adds none (xfwd off).
   'forwarded',
-  // The nginx spelling of the same spoofable claim.
+  // Other spellings of the same spoofable client-address claim (nginx, Akamai, others).
   'x-real-ip',
+  'true-client-ip',
+  'x-client-ip',
   // Credentials for a proxy between browser and gateway (RFC 9110 §11.7.2), never for the upstream.
   'proxy-authorization',
   // The gateway's HTTP server already answered `100-continue` itself (RFC 9110 §10.1.1); relaying it
@@ -47,6 +49,10 @@ export const requestHeadersNeverForwarded: ReadonlySet<string> = new Set<string>
   'x-http-method-override',
   'x-http-method',
   'x-method-override',
+  // Path overrides (IIS, Symfony, Zend) would do the same to the path the allow-list checked.
+  'x-original-url',
+  'x-rewrite-url',
+  'x-override-url',
 ]);
 
 /** Prefixes of request headers never forwarded: `X-Forwarded-For/-Host/-Proto/-Port` are spoofable (RFC 7239 §1). */

@@ -69,7 +69,10 @@ function decodeSegment(rawSegment: string, isLast: boolean): string {
 }
 
 function refuseHostileSegment(decoded: string): void {
-  if (decoded.includes('/') || decoded.includes('\\') || hasControlCharacter(decoded)) {
+  // NFKC also folds U+FF0F / U+FF3C (`／`, `＼`) to separators for an upstream that normalises.
+  const folded = decoded.normalize('NFKC');
+  const separator = (text: string): boolean => text.includes('/') || text.includes('\\');
+  if (separator(decoded) || separator(folded) || hasControlCharacter(decoded)) {
     invalidPath('no encoded slash, backslash or control character in the path');
   }
   // `;` starts path parameters that Tomcat-style servers strip before resolving dot segments

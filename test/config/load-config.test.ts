@@ -142,6 +142,12 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses a domain name as the tenant (Entra would publish the GUID issuer for it)', () => {
+    expect(
+      problemsOf({ ...minimal, GRAPH_TENANT_ID: 'contoso.onmicrosoft.com' }).join('\n'),
+    ).toContain('GRAPH_TENANT_ID must be a tenant GUID');
+  });
+
   it('requires an allow-list of tenants for a multi-tenant Entra app', () => {
     expect(problemsOf({ ...minimal, GRAPH_TENANT_ID: 'organizations' }).join('\n')).toContain(
       'GRAPH_ALLOWED_TENANTS is required',

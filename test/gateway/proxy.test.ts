@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { sealData } from 'iron-session';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   sessionSecret,
   startGatewayHarness,
@@ -124,6 +124,9 @@ describe('the /graph proxy', () => {
         'x-forwarded-for': '1.2.3.4',
         'x-forwarded-host': 'evil.example',
         'proxy-authorization': 'Basic eDp5',
+        'x-original-url': '/admin',
+        'x-http-method-override': 'DELETE',
+        'true-client-ip': '1.2.3.4',
         te: 'trailers',
         'x-keep-me': 'yes',
         accept: 'application/json',
@@ -148,6 +151,41 @@ describe('the /graph proxy', () => {
     expect(headers.host).toBe(new URL(harness.graph.url).host);
     expect(headers['x-keep-me']).toBe('yes');
     expect(headers.consistencylevel).toBe('eventual');
+  });
+
+  it('answers HEAD with the upstream status and headers and keeps the connection usable', async () => {
+    harness.graph.route('HEAD', '/v1.0/probe', (_request, response) => {
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': '42',
+        'x-probe': '1',
+      });
+      response.end();
+    });
+    // The server reports a double write on console.error: nothing may land there (logs are JSON lines).
+    const consoleError = vi.spyOn(console, 'error');
+    // HEAD then GET on one keep-alive connection: both must be answered in order.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(harness.url).port), '127.0.0.1');
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString('latin1');
+        if ((text.match(/HTTP\/1\.1 /g) ?? []).length === 2 && text.includes('"displayName"'))
+          socket.end();
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+      const head = `Host: 127.0.0.1\r\nX-CSRF: 1\r\nCookie: ${cookieHeader}\r\n`;
+      socket.write(
+        `HEAD /graph/v1.0/probe HTTP/1.1\r\n${head}\r\nGET /graph/v1.0/me HTTP/1.1\r\n${head}\r\n`,
+      );
+      setTimeout(() => socket.end(), 3_000);
+    });
+    const statusLines = answer.split('\r\n').filter((line) => line.startsWith('HTTP/1.1 '));
+    expect(statusLines).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+    expect(answer.toLowerCase()).toContain('x-probe: 1');
+    expect(consoleError).not.toHaveBeenCalled();
+    consoleError.mockRestore();
   });
 
   it('strips upstream Set-Cookie and WWW-Authenticate from the response', async () => {

@@ -19,6 +19,11 @@ export const hostileTargets: ReadonlyArray<{ readonly target: string; readonly t
   { target: '/graph/...', threat: 'dots only: trimmed to ".." by some servers' },
   { target: '/graph/.. /admin', threat: 'dot-dot with a trailing space (Windows trims it)' },
   { target: '/graph/%EF%BC%8E%EF%BC%8E/admin', threat: 'fullwidth dots folding to ".." (NFKC)' },
+  {
+    target: '/graph/v1.0/%EF%BC%8E%EF%BC%8E%EF%BC%8Fadmin',
+    threat: 'fullwidth "../" folding to a separator (NFKC)',
+  },
+  { target: '/graph/v1.0/a%EF%BC%BCb', threat: 'fullwidth backslash folding to "\\" (NFKC)' },
   { target: '/graph/%c0%ae%c0%ae/admin', threat: 'overlong UTF-8 dots (IIS, CVE-2000-0884 class)' },
   { target: '/graph/..;/admin', threat: 'Tomcat path parameter: "..;" reads as ".."' },
   { target: '/graph/%2e%2e;jsessionid=1/admin', threat: 'encoded dot-dot with a path parameter' },

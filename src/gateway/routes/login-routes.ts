@@ -3,7 +3,7 @@ import type { Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { ProviderId } from '../../config/types.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { describe } from '../../flows/authorization-servers.ts';
+import { describeError } from '../../observability/describe-error.ts';
 import { completeLogin, LoginFailure } from '../../flows/callback.ts';
 import { parseLoginRequest, startLogin } from '../../flows/login.ts';
 import { audit } from '../../observability/audit.ts';
@@ -71,7 +71,7 @@ export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependen
       const failure = asLoginFailure(error);
       audit(deps.logger, 'login_failed', { provider, outcome: 'failure', reason: failure.code });
       deps.logger.warn(
-        { provider, reason: failure.code, error: describe(failure.cause ?? failure) },
+        { provider, reason: failure.code, error: describeError(failure.cause ?? failure) },
         'login failed',
       );
       return finishLogin(c, deps, pending, { provider, ok: false, error: failure.code });

@@ -1,0 +1,193 @@
+// What a test scripts on the stand-in (answers, records), and how answers are built: keys, JWTs, hostile ID tokens, Entra errors.
+import {
+  createSign,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+  type KeyObject,
+} from 'node:crypto';
+
+/** How the ID token in a successful token response is built: `valid`, or one way a hostile provider breaks it. */
+export type IdTokenVariant =
+  | 'valid'
+  | 'bad-signature'
+  | 'unknown-kid'
+  | 'alg-none'
+  | 'wrong-issuer'
+  | 'wrong-audience'
+  | 'wrong-nonce'
+  | 'no-nonce'
+  | 'expired'
+  | 'issued-in-future'
+  | 'missing-id-token';
+
+/** What the authorization endpoint sends back instead of a plain `code` + `state` + `iss`. */
+export type AuthorizationAnswer =
+  | 'code'
+  | 'no-code'
+  /** RFC 9207 mix-up: a code, but an `iss` naming another issuer. */
+  | { readonly iss: string }
+  /** An error response (RFC 6749 §4.1.2.1) instead of a code. */
+  | { readonly error: string; readonly errorDescription?: string };
+
+/** Set before a login; every field is optional and defaults to a well-behaved answer. */
+export interface Script {
+  /** Default `code`. */
+  readonly authorization?: AuthorizationAnswer;
+  /** Default `tokens`; `hang` accepts the request and never answers. */
+  readonly tokenEndpoint?: 'tokens' | 'hang' | ScriptedHttpAnswer;
+  /** The ID token in `tokens` answers. Default `valid`. */
+  readonly idToken?: IdTokenVariant;
+  /** The ID token's `tid`. Default: the issuer's own tenant. */
+  readonly tenantId?: string;
+}
+
+export interface AuthorizationRequestRecord {
+  readonly clientId: string | null;
+  readonly redirectUri: string | null;
+  readonly state: string | null;
+  readonly nonce: string | null;
+  readonly codeChallenge: string | null;
+  readonly codeChallengeMethod: string | null;
+}
+
+/** What a token request carried: enough to assert on, never the secret or the verifier themselves. */
+export interface TokenRequestRecord {
+  readonly grantType: string | null;
+  readonly authMethod: 'client_secret_post' | 'client_secret_basic' | 'none';
+  readonly clientAuthenticated: boolean;
+  readonly hadCodeVerifier: boolean;
+  /** BASE64URL(SHA-256(code_verifier)) equals the challenge the code was issued for (RFC 7636 §4.6). */
+  readonly pkceMatched: boolean;
+}
+
+/** A token endpoint answer other than tokens: a status, headers and a raw body. */
+export interface ScriptedHttpAnswer {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface SigningKey {
+  readonly kid: string;
+  readonly privateKey: KeyObject;
+  /** The public JWK as published in the JWKS (`kid`, `alg: RS256`, `use: sig`). */
+  readonly jwk: Record<string, unknown>;
+}
+
+export function generateSigningKey(kid = randomUUID()): SigningKey {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
+  return { kid, privateKey, jwk };
+}
+
+function base64url(value: string | Buffer): string {
+  return Buffer.from(value).toString('base64url');
+}
+
+/** A compact JWS (RFC 7515 §7.1); `alg: none` gets an empty signature, as an attacker would send it. */
+export function signJwt(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  privateKey: KeyObject | null,
+): string {
+  const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+  if (privateKey === null) return `${signingInput}.`;
+  const signature = createSign('RSA-SHA256').update(signingInput).sign(privateKey);
+  return `${signingInput}.${base64url(signature)}`;
+}
+
+export interface IdTokenContext {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly nonce: string | undefined;
+  readonly tenantId: string;
+  readonly key: SigningKey;
+  /** Published nowhere: signs the `bad-signature` (same kid) and `unknown-kid` variants. */
+  readonly foreignKey: SigningKey;
+  readonly user: { readonly sub: string; readonly name: string; readonly email: string };
+}
+
+/** Far beyond any clock skew a client allows (oauth4webapi: 30 s by default). */
+const hour = 3600;
+
+/** Entra v2 ID token claims (`ver`, `tid`, `oid`, `nbf` = `iat`), broken the way `variant` says. */
+export function buildIdToken(variant: IdTokenVariant, context: IdTokenContext): string | null {
+  if (variant === 'missing-id-token') return null;
+  const now = Math.floor(Date.now() / 1000);
+  const issuedAt =
+    variant === 'expired' ? now - 2 * hour : variant === 'issued-in-future' ? now + hour : now;
+  const claims: Record<string, unknown> = {
+    ver: '2.0',
+    iss:
+      variant === 'wrong-issuer'
+        ? context.issuer.replace(context.tenantId, randomUUID())
+        : context.issuer,
+    aud: variant === 'wrong-audience' ? randomUUID() : context.clientId,
+    sub: context.user.sub,
+    oid: randomUUID(),
+    tid: context.tenantId,
+    name: context.user.name,
+    email: context.user.email,
+    preferred_username: context.user.email,
+    iat: issuedAt,
+    nbf: issuedAt,
+    exp: issuedAt + hour,
+  };
+  if (variant === 'wrong-nonce') claims.nonce = randomBytes(32).toString('base64url');
+  else if (variant !== 'no-nonce' && context.nonce !== undefined) claims.nonce = context.nonce;
+  if (variant === 'alg-none') return signJwt({ alg: 'none', typ: 'JWT' }, claims, null);
+  const signer =
+    variant === 'bad-signature' || variant === 'unknown-kid' ? context.foreignKey : context.key;
+  // `bad-signature` claims the published kid, so only the signature check can catch it.
+  const kid = variant === 'unknown-kid' ? context.foreignKey.kid : context.key.kid;
+  return signJwt({ alg: 'RS256', typ: 'JWT', kid }, claims, signer.privateKey);
+}
+
+/** The error body Entra's token endpoint sends: never branch on `error_description` (providers.md). */
+function entraErrorBody(error: string, aadsts: number, description: string): string {
+  return JSON.stringify({
+    error,
+    error_description: `AADSTS${aadsts}: ${description} Trace ID: ${randomUUID()} Correlation ID: ${randomUUID()} Timestamp: ${new Date().toISOString()}`,
+    error_codes: [aadsts],
+    timestamp: new Date()
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z'),
+    trace_id: randomUUID(),
+    correlation_id: randomUUID(),
+    error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
+  });
+}
+
+const json = { 'content-type': 'application/json; charset=utf-8' };
+
+/** Canned token endpoint failures, as Entra (or the load balancer in front of it) answers them. */
+export const tokenEndpointFailures = {
+  /** The code expired or was redeemed already. */
+  invalidGrant: (): ScriptedHttpAnswer => ({
+    status: 400,
+    headers: json,
+    body: entraErrorBody(
+      'invalid_grant',
+      70008,
+      'The provided authorization code or refresh token has expired due to inactivity.',
+    ),
+  }),
+  /** A wrong or expired client secret (AADSTS7000215): the gateway is misconfigured. */
+  invalidClient: (): ScriptedHttpAnswer => ({
+    status: 401,
+    headers: json,
+    body: entraErrorBody('invalid_client', 7000215, 'Invalid client secret provided.'),
+  }),
+  serviceUnavailableHtml: (): ScriptedHttpAnswer => ({
+    status: 503,
+    headers: { 'content-type': 'text/html; charset=utf-8' },
+    body: '<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h2>Service Unavailable</h2><hr><p>HTTP Error 503. The service is unavailable.</p></body></html>',
+  }),
+  tooManyRequestsText: (): ScriptedHttpAnswer => ({
+    status: 429,
+    headers: { 'content-type': 'text/plain', 'retry-after': '60' },
+    body: 'Too Many Requests',
+  }),
+} as const;
