@@ -19,26 +19,69 @@ export function loadConfig(
   rawEnvironment: Readonly<Record<string, string | undefined>>,
 ): GatewayConfig {
   // An empty variable (common in compose files and manifests) means "unset".
-  const environment = Object.fromEntries(
-    Object.entries(rawEnvironment).filter(([, value]) => value !== undefined && value !== ''),
-  );
-  const parsed = environmentSchema.safeParse(environment);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const variable = String(issue.path[0] ?? 'configuration');
-        const message =
-          issue.code === 'invalid_type' && issue.input === undefined
-            ? 'is required'
-            : issue.message;
-        return `${variable} ${message}`;
-      }),
-    );
+  const environment: Record<string, string> = {};
+  for (const [variable, value] of Object.entries(rawEnvironment)) {
+    if (value !== undefined && value !== '') environment[variable] = value;
   }
   const problems = new Problems();
-  const config = buildConfig(parsed.data, problems);
+  const env = parseEachVariable(environment, problems);
+  reportProviderVariablesWithoutClient(environment, problems);
+  const config = buildConfig(env, problems);
   if (problems.list.length > 0) throw new ConfigError(problems.list);
   return config;
+}
+
+/** Stands in for a required value that failed to parse, so the cross-checks still run and report. */
+const placeholders: Partial<Record<keyof Environment, unknown>> = {
+  PUBLIC_URL: 'https://placeholder.invalid',
+  SESSION_SECRET: ['placeholder-secret-that-is-never-used-00'],
+};
+
+/**
+ * Parses every variable on its own, so one bad value never hides another problem: the operator
+ * sees them all in one message (contract §1). A value that fails is reported once and replaced
+ * by its default (or a placeholder) for the cross-checks; the configuration is then refused.
+ */
+function parseEachVariable(
+  environment: Readonly<Record<string, string>>,
+  problems: Problems,
+): Environment {
+  const values: Record<string, unknown> = {};
+  for (const [variable, schema] of Object.entries(environmentSchema.shape)) {
+    const parsed = schema.safeParse(environment[variable]);
+    if (parsed.success) {
+      values[variable] = parsed.data;
+      continue;
+    }
+    const [issue] = parsed.error.issues;
+    const missing = environment[variable] === undefined;
+    problems.add(variable, missing ? 'is required' : (issue?.message ?? 'is invalid'));
+    const fallback = schema.safeParse(undefined);
+    values[variable] = fallback.success
+      ? fallback.data
+      : placeholders[variable as keyof Environment];
+  }
+  return values as Environment;
+}
+
+/** A provider setting without its client id is a mistake to report, not to ignore silently. */
+function reportProviderVariablesWithoutClient(
+  environment: Readonly<Record<string, string>>,
+  problems: Problems,
+): void {
+  for (const prefix of ['GRAPH_', 'SERVICENOW_']) {
+    const clientId = `${prefix}CLIENT_ID`;
+    if (environment[clientId] !== undefined) continue;
+    for (const variable of Object.keys(environmentSchema.shape)) {
+      if (
+        variable.startsWith(prefix) &&
+        variable !== clientId &&
+        environment[variable] !== undefined
+      ) {
+        problems.add(variable, `is set but ${clientId} is not`);
+      }
+    }
+  }
 }
 
 function buildConfig(env: Environment, problems: Problems): GatewayConfig {

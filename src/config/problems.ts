@@ -3,7 +3,11 @@
 /** Collects problems instead of stopping at the first, so an operator fixes them in one go. */
 export class Problems {
   readonly list: string[] = [];
+  readonly #reported = new Set<string>();
+  /** Records the first problem of each variable; a later one about the same variable adds nothing. */
   add(variable: string, message: string): void {
+    if (this.#reported.has(variable)) return;
+    this.#reported.add(variable);
     this.list.push(`${variable} ${message}`);
   }
 }

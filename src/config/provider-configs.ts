@@ -12,17 +12,7 @@ export function buildGraphProvider(
   problems: Problems,
   requireHttps: RequireHttps,
 ): ProviderConfig | null {
-  if (env.GRAPH_CLIENT_ID === undefined) {
-    for (const variable of [
-      'GRAPH_CLIENT_SECRET',
-      'GRAPH_TENANT_ID',
-      'GRAPH_ISSUER',
-      'GRAPH_ALLOWED_TENANTS',
-    ] as const) {
-      if (env[variable] !== undefined) problems.add(variable, 'is set but GRAPH_CLIENT_ID is not');
-    }
-    return null;
-  }
+  if (env.GRAPH_CLIENT_ID === undefined) return null;
   if (env.GRAPH_CLIENT_SECRET === undefined)
     problems.add('GRAPH_CLIENT_SECRET', 'is required when GRAPH_CLIENT_ID is set');
   if (env.GRAPH_TENANT_ID === undefined && env.GRAPH_ISSUER === undefined) {
@@ -72,22 +62,7 @@ export function buildServiceNowProvider(
   problems: Problems,
   requireHttps: RequireHttps,
 ): ProviderConfig | null {
-  const endpointVariables = [
-    'SERVICENOW_AUTHORIZATION_URL',
-    'SERVICENOW_TOKEN_URL',
-    'SERVICENOW_API_URL',
-  ] as const;
-  if (env.SERVICENOW_CLIENT_ID === undefined) {
-    for (const variable of [
-      'SERVICENOW_CLIENT_SECRET',
-      'SERVICENOW_INSTANCE_URL',
-      ...endpointVariables,
-    ] as const) {
-      if (env[variable] !== undefined)
-        problems.add(variable, 'is set but SERVICENOW_CLIENT_ID is not');
-    }
-    return null;
-  }
+  if (env.SERVICENOW_CLIENT_ID === undefined) return null;
   if (env.SERVICENOW_CLIENT_SECRET === undefined)
     problems.add('SERVICENOW_CLIENT_SECRET', 'is required when SERVICENOW_CLIENT_ID is set');
   const instance =
@@ -96,7 +71,11 @@ export function buildServiceNowProvider(
       : withoutTrailingSlash(new URL(env.SERVICENOW_INSTANCE_URL));
   if (instance) requireHttps('SERVICENOW_INSTANCE_URL', instance);
   const endpoint = (
-    variable: (typeof endpointVariables)[number] | 'SERVICENOW_REVOCATION_URL',
+    variable:
+      | 'SERVICENOW_AUTHORIZATION_URL'
+      | 'SERVICENOW_TOKEN_URL'
+      | 'SERVICENOW_API_URL'
+      | 'SERVICENOW_REVOCATION_URL',
     path: string,
   ): URL | null => {
     const explicit = env[variable];

@@ -21,6 +21,7 @@ export type GatewayErrorCode =
   | 'unknown_provider'
   | 'not_found'
   | 'method_not_allowed'
+  | 'too_many_requests'
   | 'provider_unavailable'
   | 'provider_misconfigured'
   | 'retry'

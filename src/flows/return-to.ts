@@ -5,7 +5,8 @@ import { GatewayError } from '../errors/gateway-error.ts';
 // which turns `/\t/evil.example` into `//evil.example` (a network-path reference, RFC 3986 §4.2).
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
-const maximumLength = 2048;
+// Bounded: the value travels sealed in the pending-login cookie, which must stay well under 4 KiB.
+const maximumLength = 1024;
 
 /**
  * Contract §3: the first character is `/`, the second neither `/` nor `\`, no control character,

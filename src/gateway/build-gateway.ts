@@ -7,13 +7,14 @@ import { createForwarder, type Forwarder } from '../proxy/forwarder.ts';
 import { createCookieSealer } from '../session/cookie-sealer.ts';
 import { createStore } from '../session/create-store.ts';
 import { createLoginCookie } from '../session/login-cookie.ts';
-import { createPendingLogins } from '../session/pending-logins.ts';
+import { createLoginStateClaims } from '../session/pending-logins.ts';
 import { createSessionCookie } from '../session/session-cookie.ts';
 import { createSessionRepository } from '../session/session-repository.ts';
 import { createStoreKeys } from '../session/store-keys.ts';
 import type { Store } from '../session/store.ts';
 import { createTokenCipher } from '../session/token-cipher.ts';
 import { createApp } from './create-app.ts';
+import { createInFlightLimit } from './in-flight-limit.ts';
 import type { GatewayDependencies, GatewayEnv } from './gateway-env.ts';
 
 export interface Gateway {
@@ -57,6 +58,7 @@ export function buildGateway(
     store,
     now,
     forwarders,
+    inFlight: createInFlightLimit(),
     sessions: createSessionRepository({
       store,
       cipher,
@@ -66,14 +68,14 @@ export function buildGateway(
       logger,
       now,
     }),
-    pendingLogins: createPendingLogins({ store, cipher, keys }),
+    loginStateClaims: createLoginStateClaims({ store, keys }),
     sessionCookie: createSessionCookie({
       sealer,
       secure: config.secureCookies,
       absoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds,
       now,
     }),
-    loginCookie: createLoginCookie({ sealer, secure: config.secureCookies }),
+    loginCookie: createLoginCookie({ sealer, secure: config.secureCookies, now }),
     authorizationServers: createAuthorizationServers(config, logger),
   };
   return {

@@ -5,10 +5,11 @@ import type { AuthorizationServers } from '../flows/authorization-servers.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Forwarder } from '../proxy/forwarder.ts';
 import type { LoginCookie } from '../session/login-cookie.ts';
-import type { PendingLogins } from '../session/pending-logins.ts';
+import type { LoginStateClaims } from '../session/pending-logins.ts';
 import type { SessionCookie } from '../session/session-cookie.ts';
 import type { SessionRepository } from '../session/session-repository.ts';
 import type { Store } from '../session/store.ts';
+import type { InFlightLimit } from './in-flight-limit.ts';
 
 /** `c.env.incoming` / `c.env.outgoing` are Node's raw request and response (@hono/node-server). */
 export interface GatewayEnv {
@@ -21,10 +22,12 @@ export interface GatewayDependencies {
   readonly logger: Logger;
   readonly store: Store;
   readonly sessions: SessionRepository;
-  readonly pendingLogins: PendingLogins;
+  readonly loginStateClaims: LoginStateClaims;
   readonly sessionCookie: SessionCookie;
   readonly loginCookie: LoginCookie;
   readonly authorizationServers: AuthorizationServers;
   readonly forwarders: ReadonlyMap<ProviderId, Forwarder>;
+  /** Proxied requests in flight per session in this process. */
+  readonly inFlight: InFlightLimit;
   readonly now: () => number;
 }

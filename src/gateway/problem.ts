@@ -14,6 +14,7 @@ const problemTypes: Readonly<Record<GatewayErrorCode, { type: string; title: str
   unknown_provider: { type: 'urn:bff:unknown-provider', title: 'Unknown provider' },
   not_found: { type: 'urn:bff:not-found', title: 'Not found' },
   method_not_allowed: { type: 'urn:bff:method-not-allowed', title: 'Method not allowed' },
+  too_many_requests: { type: 'urn:bff:too-many-requests', title: 'Too many requests in flight' },
   provider_unavailable: { type: 'urn:bff:provider-unavailable', title: 'Provider unavailable' },
   provider_misconfigured: {
     type: 'urn:bff:provider-misconfigured',

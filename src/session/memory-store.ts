@@ -128,6 +128,15 @@ export class MemoryStore implements Store {
     return entry.value;
   }
 
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    this.#assertOpen();
+    assertMilliseconds('ttlMs', ttlMs, 1);
+    const now = Date.now();
+    if (this.#live(key, now) !== null) return false;
+    this.#entries.set(key, { kind: 'once', value: '1', expiresAtMs: now + ttlMs });
+    return true;
+  }
+
   async delete(keys: readonly string[]): Promise<void> {
     this.#assertOpen();
     for (const key of keys) this.#entries.delete(key);

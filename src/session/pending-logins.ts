@@ -1,8 +1,7 @@
-// Pending logins: what the callback needs (PKCE verifier, nonce, return path), stored encrypted and usable once.
+// Pending logins: what the callback needs, carried sealed in the browser's login cookie; the store only records its use.
 import type { ProviderId } from '../config/types.ts';
 import type { Store } from './store.ts';
 import type { StoreKeys } from './store-keys.ts';
-import type { TokenCipher } from './token-cipher.ts';
 
 export type LoginMode = 'redirect' | 'popup';
 
@@ -11,7 +10,7 @@ export interface PendingLogin {
   readonly codeVerifier: string;
   /** OpenID Connect nonce; null for plain OAuth 2.0 providers. */
   readonly nonce: string | null;
-  /** A same-origin path, already validated. */
+  /** An absolute URL on PUBLIC_URL's origin, already validated. */
   readonly returnTo: string;
   readonly mode: LoginMode;
   /** The session this login joins (a second provider), or null for a new one. */
@@ -21,36 +20,21 @@ export interface PendingLogin {
 /** Contract §3: a pending login expires after 10 minutes. */
 export const pendingLoginTtlSeconds = 600;
 
-export interface PendingLogins {
-  save(state: string, login: PendingLogin): Promise<void>;
-  /** Returns the login at most once; null when unknown, expired, or already used. */
-  take(state: string): Promise<PendingLogin | null>;
+export interface LoginStateClaims {
+  /**
+   * True the first time a state is presented at a callback, false ever after (contract §3:
+   * "usable once"). Nothing is stored when a login starts, so unauthenticated traffic to
+   * `/auth/login` cannot fill the store; one small key is written per callback.
+   */
+  claim(state: string): Promise<boolean>;
 }
 
-export function createPendingLogins(options: {
+export function createLoginStateClaims(options: {
   store: Store;
-  cipher: TokenCipher;
   keys: StoreKeys;
-}): PendingLogins {
-  const { store, cipher, keys } = options;
+}): LoginStateClaims {
+  const { store, keys } = options;
   return {
-    async save(state, login) {
-      const key = keys.pendingLogin(state);
-      await store.putOnce(
-        key,
-        cipher.encrypt(JSON.stringify(login), key),
-        pendingLoginTtlSeconds * 1000,
-      );
-    },
-    async take(state) {
-      const key = keys.pendingLogin(state);
-      const value = await store.takeOnce(key);
-      if (value === null) return null;
-      try {
-        return JSON.parse(cipher.decrypt(value, key)) as PendingLogin;
-      } catch {
-        return null;
-      }
-    },
+    claim: (state) => store.claimOnce(keys.usedLoginState(state), pendingLoginTtlSeconds * 1000),
   };
 }

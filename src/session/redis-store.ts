@@ -156,6 +156,12 @@ export class RedisStore implements Store {
     return this.#run(() => this.#client.getdel(key));
   }
 
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    assertMilliseconds('ttlMs', ttlMs, 1);
+    const reply = await this.#run(() => this.#client.set(key, '1', 'PX', ttlMs, 'NX'));
+    return reply === 'OK';
+  }
+
   async delete(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.#run(() => this.#client.del(...keys));

@@ -12,13 +12,14 @@ function digest(secret: string): string {
 
 export interface StoreKeys {
   session(sessionId: string): string;
-  pendingLogin(state: string): string;
+  /** Marks a login state as used (single use of the callback). */
+  usedLoginState(state: string): string;
 }
 
 export function createStoreKeys(prefix: string): StoreKeys {
   return {
     session: (sessionId) => `${prefix}session:${digest(sessionId)}`,
-    pendingLogin: (state) => `${prefix}login:${digest(state)}`,
+    usedLoginState: (state) => `${prefix}login-used:${digest(state)}`,
   };
 }
 

@@ -50,6 +50,12 @@ export interface Store {
   /** Reads and deletes atomically: a second call for the same key answers null (single use). */
   takeOnce(key: string): Promise<string | null>;
 
+  /**
+   * Marks `key` as claimed for `ttlMs` unless it already is (`SET NX PX`): true for exactly one of
+   * any number of concurrent callers. Single use without storing anything before it is used.
+   */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
+
   /** Deletes keys of any kind. */
   delete(keys: readonly string[]): Promise<void>;
 

@@ -87,6 +87,35 @@ describe('loadConfig', () => {
     expect(problems.length).toBeGreaterThanOrEqual(5);
   });
 
+  it('reports cross-variable problems alongside malformed values, in the same message', () => {
+    const problems = problemsOf({
+      PUBLIC_URL: 'https://app.example.com',
+      SESSION_SECRET: 'short',
+      GRAPH_CLIENT_ID: 'client-id',
+      GRAPH_TENANT_ID: 'organizations',
+    }).join('\n');
+    expect(problems).toContain('SESSION_SECRET');
+    expect(problems).toContain('GRAPH_CLIENT_SECRET is required');
+    expect(problems).toContain('GRAPH_ALLOWED_TENANTS is required');
+  });
+
+  it('reports every provider variable set without its client id', () => {
+    const problems = problemsOf({
+      ...minimal,
+      GRAPH_CLIENT_ID: '',
+      SERVICENOW_ROUTES: 'GET /api/**',
+      SERVICENOW_API_URL: 'https://acme.service-now.com',
+    }).join('\n');
+    for (const variable of [
+      'GRAPH_CLIENT_SECRET',
+      'GRAPH_TENANT_ID',
+      'SERVICENOW_ROUTES',
+      'SERVICENOW_API_URL',
+    ]) {
+      expect(problems).toContain(`${variable} is set but`);
+    }
+  });
+
   it('reports missing required variables as required', () => {
     const problems = problemsOf({});
     expect(problems).toContain('PUBLIC_URL is required');

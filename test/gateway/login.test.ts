@@ -1,9 +1,11 @@
 // Login and callback (contract §3) against a real OpenID provider, real Redis and the real gateway over HTTP.
 import { createHash } from 'node:crypto';
+import { sealData, unsealData } from 'iron-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   sessionCookieName,
   sessionIdOf,
+  sessionSecret,
   startGatewayHarness,
   type GatewayHarness,
 } from '../support/gateway-harness.ts';
@@ -16,6 +18,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness.close();
 });
+
+/** The pending-login cookie's name for a state (over http, without the `__Host-` prefix). */
+function loginCookieNameOf(state: string): string {
+  return `bff-login-${createHash('sha256').update(state).digest('base64url').slice(0, 16)}`;
+}
 
 describe('GET /auth/login/graph', () => {
   it('redirects to the authorization endpoint with PKCE S256, state, nonce and the registered redirect URI', async () => {
@@ -182,7 +189,7 @@ describe('GET /auth/callback/graph', () => {
       `${harness.url}/auth/callback/`,
     );
     const state = callback.searchParams.get('state') ?? '';
-    const loginCookieName = `bff-login-${createHash('sha256').update(state).digest('base64url').slice(0, 16)}`;
+    const loginCookieName = loginCookieNameOf(state);
     const loginCookie = browser.cookie('127.0.0.1', loginCookieName);
     expect(loginCookie).toBeDefined();
     const first = await browser.fetch(callback);
@@ -222,22 +229,61 @@ describe('GET /auth/callback/graph', () => {
     expect(((await response.json()) as { type: string }).type).toBe('urn:bff:invalid-login-state');
   });
 
-  it('refuses an expired pending login (its record gone from the store)', async () => {
+  it('refuses a pending login older than ten minutes, even in a cookie sealed with the right secret', async () => {
     const browser = new TestBrowser();
     const callback = await browser.followUntil(
       `${harness.url}/auth/login/graph`,
       `${harness.url}/auth/callback/`,
     );
-    const loginKeys = await harness.redis.client.keys('bff:login:*');
-    expect(loginKeys.length).toBeGreaterThan(0);
-    for (const key of loginKeys) {
+    const state = callback.searchParams.get('state') ?? '';
+    const name = loginCookieNameOf(state);
+    const pending = await unsealData<Record<string, string>>(
+      browser.cookie('127.0.0.1', name) ?? '',
+      {
+        password: sessionSecret,
+      },
+    );
+    expect(pending.state).toBe(state);
+    // The same pending login, resealed as if its ten minutes had passed.
+    const expired = { ...pending, expiresAt: String(Date.now() - 1) };
+    browser.setCookie(
+      '127.0.0.1',
+      name,
+      await sealData(expired, { password: sessionSecret, ttl: 600 }),
+    );
+    const response = await browser.fetch(callback);
+    expect(response.status).toBe(400);
+    expect(browser.cookie('127.0.0.1', sessionCookieName)).toBeUndefined();
+  });
+
+  it('writes nothing to the store when a login starts, and one expiring marker when it completes', async () => {
+    const before = await harness.redis.client.keys('*');
+    const browser = new TestBrowser();
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      expect((await browser.fetch(`${harness.url}/auth/login/graph`)).status).toBe(302);
+    }
+    expect(await harness.redis.client.keys('*')).toEqual(before);
+    expect((await harness.login(browser)).status).toBe(302);
+    const used = await harness.redis.client.keys('bff:login-used:*');
+    expect(used.length).toBeGreaterThan(0);
+    for (const key of used) {
       const ttl = await harness.redis.client.pttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(600_000);
     }
-    await harness.redis.client.del(...loginKeys);
-    const response = await browser.fetch(callback);
-    expect(response.status).toBe(400);
+  });
+
+  it('keeps at most three pending-login cookies per browser, so abandoned logins cannot bloat every request', async () => {
+    const browser = new TestBrowser();
+    const states: string[] = [];
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const response = await browser.fetch(`${harness.url}/auth/login/graph`);
+      states.push(new URL(response.headers.get('location') ?? '').searchParams.get('state') ?? '');
+    }
+    const held = states.filter(
+      (state) => browser.cookie('127.0.0.1', loginCookieNameOf(state)) !== undefined,
+    );
+    expect(held).toEqual(states.slice(-3));
   });
 
   it('refuses a callback on another provider path than the login was started for', async () => {

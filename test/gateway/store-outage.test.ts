@@ -34,9 +34,16 @@ describe('a store outage', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(proxied.status).toBe(503);
     expect(await proxied.json()).toMatchObject({ type: 'urn:bff:store-unavailable' });
-    expect((await fetch(`${harness.url}/auth/login/graph`, { redirect: 'manual' })).status).toBe(
-      503,
+    // Starting a login needs no store; completing one does (its single use is recorded there).
+    const stranger = new TestBrowser();
+    const callback = await stranger.followUntil(
+      `${harness.url}/auth/login/graph`,
+      `${harness.url}/auth/callback/`,
     );
+    const completed = await stranger.fetch(callback);
+    expect(completed.status).toBe(503);
+    expect(await completed.json()).toMatchObject({ type: 'urn:bff:store-unavailable' });
+    expect(stranger.cookie('127.0.0.1', 'bff-session')).toBeUndefined();
     expect(harness.graph.requests).toHaveLength(0);
 
     // Redis comes back empty (it keeps nothing on disk): the gateway reconnects without a restart.

@@ -174,6 +174,7 @@ describe('RedisStore on a real Redis', () => {
       deleteSessionFields: () => store.deleteSessionFields(sessionKey, ['user']),
       putOnce: () => store.putOnce(sessionKey, 'value', longMs),
       takeOnce: () => store.takeOnce(sessionKey),
+      claimOnce: () => store.claimOnce(sessionKey, longMs),
       delete: () => store.delete([sessionKey]),
       ping: () => store.ping(),
     };

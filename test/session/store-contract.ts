@@ -229,6 +229,33 @@ export function describeStoreContract(name: string, factory: () => Store | Promi
       });
     });
 
+    describe('claimOnce', () => {
+      it('is granted once, then refused while the claim lives', async () => {
+        const claimKey = key('claim');
+        expect(await store.claimOnce(claimKey, longMs)).toBe(true);
+        expect(await store.claimOnce(claimKey, longMs)).toBe(false);
+      });
+
+      it('is granted to exactly one of many concurrent claimants', async () => {
+        const claimKey = key('claim-race');
+        const granted = await Promise.all(
+          Array.from({ length: 10 }, () => store.claimOnce(claimKey, longMs)),
+        );
+        expect(granted.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('can be claimed again once the claim has expired', async () => {
+        const claimKey = key('claim-ttl');
+        expect(await store.claimOnce(claimKey, shortMs / 2)).toBe(true);
+        await sleep(shortMs);
+        expect(await store.claimOnce(claimKey, longMs)).toBe(true);
+      });
+
+      it('refuses a time to live that is not a positive whole number of milliseconds', async () => {
+        await expect(store.claimOnce(key('claim-zero'), 0)).rejects.toThrow(/ttlMs/);
+      });
+    });
+
     describe('delete', () => {
       it('deletes sessions and single-use values alike, ignoring missing keys', async () => {
         const sessionKey = key('delete-session');

@@ -20,12 +20,15 @@ export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependen
     const resolved = await deps.authorizationServers.resolve(provider);
     const joinSessionId = await currentSessionId(c, deps);
     const { authorizationUrl, state, pending } = await startLogin(resolved, request, joinSessionId);
-    await deps.pendingLogins.save(state, pending);
+    const attributes = deps.loginCookie.attributes();
+    for (const stale of deps.loginCookie.namesToExpire(Object.keys(getCookie(c)))) {
+      expireCookie(c, stale, attributes);
+    }
     writeCookie(
       c,
       deps.loginCookie.name(state),
-      await deps.loginCookie.seal(state),
-      deps.loginCookie.attributes(),
+      await deps.loginCookie.seal(state, pending),
+      attributes,
     );
     return c.redirect(authorizationUrl.href, 302);
   });
@@ -98,8 +101,9 @@ async function currentSessionId(
 
 /**
  * The callback's `state` must match a pending login that THIS browser started (its sealed login
- * cookie) and that was not used before (the store's single-use read) and was started for this
- * provider (mix-up defence, RFC 9700 §4.4). Anything else is a 400 and changes nothing.
+ * cookie, which carries the pending login), that was not used before (a single-use claim in the
+ * store), and that was started for this provider (mix-up defence, RFC 9700 §4.4). Anything else
+ * is a 400 and changes nothing.
  */
 async function takeBoundPendingLogin(
   c: Context<GatewayEnv>,
@@ -111,11 +115,14 @@ async function takeBoundPendingLogin(
   const state = c.req.query('state');
   if (!isPlausibleState(state)) throw invalidState('the login state is missing or malformed');
   const cookieName = deps.loginCookie.name(state);
-  const bound = await deps.loginCookie.matches(getCookie(c, cookieName), state);
+  const pending = await deps.loginCookie.open(getCookie(c, cookieName), state);
   expireCookie(c, cookieName, deps.loginCookie.attributes());
-  if (!bound) throw invalidState('the login state does not belong to this browser or has expired');
-  const pending = await deps.pendingLogins.take(state);
-  if (pending === null) throw invalidState('the login state is unknown, expired or already used');
+  if (pending === null) {
+    throw invalidState('the login state does not belong to this browser or has expired');
+  }
+  if (!(await deps.loginStateClaims.claim(state))) {
+    throw invalidState('the login state was already used');
+  }
   if (pending.provider !== provider)
     throw invalidState('the login was started for another provider');
   return pending;

@@ -67,10 +67,15 @@ function createProxyHandler(
       throw reauth('not_connected', `the session is not connected to ${provider.id}`, sessionId);
     }
     // 5. Forward; a failure before any byte was sent comes back as a GatewayError for onError.
-    await forwarder.forward(incoming, c.env.outgoing, {
-      upstreamPath,
-      accessToken: view.tokens.accessToken,
-    });
+    const release = deps.inFlight.acquire(sessionId);
+    try {
+      await forwarder.forward(incoming, c.env.outgoing, {
+        upstreamPath,
+        accessToken: view.tokens.accessToken,
+      });
+    } finally {
+      release();
+    }
     return RESPONSE_ALREADY_SENT;
   };
 }
