@@ -13,13 +13,13 @@ interface SessionEntry {
   expiresAtMs: number;
 }
 
-interface OnceEntry {
-  readonly kind: 'once';
-  readonly value: string;
+/** A claim from `claimOnce`: only its presence matters (Redis holds the string "1"). */
+interface ClaimEntry {
+  readonly kind: 'claim';
   readonly expiresAtMs: number;
 }
 
-type Entry = SessionEntry | OnceEntry;
+type Entry = SessionEntry | ClaimEntry;
 
 export interface MemoryStoreOptions {
   readonly sweepIntervalMs?: number;
@@ -113,27 +113,13 @@ export class MemoryStore implements Store {
     for (const field of fields) entry.fields.delete(field);
   }
 
-  async putOnce(key: string, value: string, ttlMs: number): Promise<void> {
-    this.#assertOpen();
-    assertMilliseconds('ttlMs', ttlMs, 1);
-    this.#entries.set(key, { kind: 'once', value, expiresAtMs: Date.now() + ttlMs });
-  }
-
-  async takeOnce(key: string): Promise<string | null> {
-    this.#assertOpen();
-    const entry = this.#live(key, Date.now());
-    if (entry === null) return null;
-    if (entry.kind !== 'once') throw wrongKind(key);
-    this.#entries.delete(key);
-    return entry.value;
-  }
-
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
     this.#assertOpen();
     assertMilliseconds('ttlMs', ttlMs, 1);
     const now = Date.now();
+    // Like SET NX: a live key of any kind, a session included, refuses the claim.
     if (this.#live(key, now) !== null) return false;
-    this.#entries.set(key, { kind: 'once', value: '1', expiresAtMs: now + ttlMs });
+    this.#entries.set(key, { kind: 'claim', expiresAtMs: now + ttlMs });
     return true;
   }
 

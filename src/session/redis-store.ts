@@ -17,8 +17,8 @@ const connectTimeoutMs = 3_000;
 const maxReconnectDelayMs = 2_000;
 
 /**
- * ioredis attaches the command's arguments (session values, single-use values) to reply errors;
- * the cause may be logged, so only the command name is kept.
+ * ioredis attaches the command's arguments (session field values, sealed tokens among them) to
+ * reply errors; the cause may be logged, so only the command name is kept.
  */
 function withoutArguments(error: unknown): unknown {
   if (!(error instanceof Error) || !('command' in error)) return error;
@@ -145,15 +145,6 @@ export class RedisStore implements Store {
     assertCallerFieldNames(fields);
     if (fields.length === 0) return;
     await this.#run(() => this.#client.hdel(key, ...fields));
-  }
-
-  async putOnce(key: string, value: string, ttlMs: number): Promise<void> {
-    assertMilliseconds('ttlMs', ttlMs, 1);
-    await this.#run(() => this.#client.set(key, value, 'PX', ttlMs));
-  }
-
-  async takeOnce(key: string): Promise<string | null> {
-    return this.#run(() => this.#client.getdel(key));
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ProviderId } from '../config/types.ts';
 import { providerIds } from '../config/types.ts';
+import { describeError } from '../observability/describe-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from './store.ts';
 import { sessionFields, type StoreKeys } from './store-keys.ts';
@@ -53,8 +54,9 @@ export function createSessionRepository(options: {
       return JSON.parse(cipher.decrypt(value, `${key}\n${field}`)) as T;
     } catch (error) {
       // A rotated-away key or a tampered value: treat as absent, never as valid.
+      // Name only: a JSON.parse message would quote the decrypted text.
       logger.warn(
-        { field, error: (error as Error).message },
+        { field, error: describeError(error) },
         'a stored session value could not be decrypted',
       );
       return null;

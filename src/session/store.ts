@@ -9,9 +9,10 @@ export interface SessionRead {
 }
 
 /**
- * Storage for sessions, tokens and pending logins. Keys are full keys (the caller adds
- * REDIS_KEY_PREFIX); every write sets an expiry, so nothing lives forever. Values are opaque
- * strings: callers encrypt what is secret before it gets here.
+ * Storage for sessions (hashes holding the user and the sealed tokens) and single-use claims (a
+ * login state marked as used). Keys are full keys (the caller adds REDIS_KEY_PREFIX); every write
+ * sets an expiry, so nothing lives forever. Values are opaque strings: callers encrypt what is
+ * secret before it gets here.
  *
  * Every method rejects with a GatewayError `store_unavailable` (503) when the backend cannot answer.
  */
@@ -43,12 +44,6 @@ export interface Store {
 
   /** Removes fields of a hash (e.g. one provider's tokens). */
   deleteSessionFields(key: string, fields: readonly string[]): Promise<void>;
-
-  /** Stores a single-use value with a time to live. */
-  putOnce(key: string, value: string, ttlMs: number): Promise<void>;
-
-  /** Reads and deletes atomically: a second call for the same key answers null (single use). */
-  takeOnce(key: string): Promise<string | null>;
 
   /**
    * Marks `key` as claimed for `ttlMs` unless it already is (`SET NX PX`): true for exactly one of

@@ -67,7 +67,7 @@ describe('RedisStore on a real Redis', () => {
 
   it('every key written carries an expiry', async () => {
     const sessionKey = key('session');
-    const onceKey = key('once');
+    const claimKey = key('claim');
     const ttlOf = (target: string): Promise<number> => redis.client.pttl(target);
     await store.createSession(sessionKey, { user: 'alice' }, inMs(longMs), inMs(longMs));
     expect(await ttlOf(sessionKey)).toBeGreaterThan(0);
@@ -77,8 +77,9 @@ describe('RedisStore on a real Redis', () => {
     expect(await ttlOf(sessionKey)).toBeGreaterThan(0);
     await store.deleteSessionFields(sessionKey, ['tokens:graph']);
     expect(await ttlOf(sessionKey)).toBeGreaterThan(0);
-    await store.putOnce(onceKey, 'value', longMs);
-    expect(await ttlOf(onceKey)).toBeGreaterThan(0);
+    expect(await store.claimOnce(claimKey, longMs)).toBe(true);
+    expect(await ttlOf(claimKey)).toBeGreaterThan(0);
+    expect(await ttlOf(claimKey)).toBeLessThanOrEqual(longMs);
 
     // Every key in the database, the contract suite's included, was written by a store.
     const written = await redis.client.keys('*');
@@ -172,8 +173,6 @@ describe('RedisStore on a real Redis', () => {
         store.createSession(sessionKey, { user: 'alice' }, inMs(longMs), inMs(longMs)),
       updateSession: () => store.updateSession(sessionKey, { user: 'alice' }),
       deleteSessionFields: () => store.deleteSessionFields(sessionKey, ['user']),
-      putOnce: () => store.putOnce(sessionKey, 'value', longMs),
-      takeOnce: () => store.takeOnce(sessionKey),
       claimOnce: () => store.claimOnce(sessionKey, longMs),
       delete: () => store.delete([sessionKey]),
       ping: () => store.ping(),
@@ -219,9 +218,10 @@ describe('RedisStore on a real Redis', () => {
       await redis.start();
     }
     await waitUntilReady(lateStore);
-    const onceKey = key('late');
-    await lateStore.putOnce(onceKey, 'value', longMs);
-    expect(await lateStore.takeOnce(onceKey)).toBe('value');
+    const claimKey = key('late');
+    expect(await lateStore.claimOnce(claimKey, longMs)).toBe(true);
+    expect(await lateStore.claimOnce(claimKey, longMs)).toBe(false);
+    expect(await redis.client.pttl(claimKey)).toBeGreaterThan(0);
     await lateStore.close();
   });
 

@@ -151,7 +151,8 @@ export function describeStoreContract(name: string, factory: () => Store | Promi
         const sessionKey = key('update-missing');
         expect(await store.updateSession(sessionKey, { user: 'mallory' })).toBe(false);
         expect(await read(sessionKey, ['user'])).toBeNull();
-        expect(await store.takeOnce(sessionKey)).toBeNull();
+        // No key of any kind was written: the key is still free to claim.
+        expect(await store.claimOnce(sessionKey, longMs)).toBe(true);
       });
 
       it('keeps the expiry: an update does not extend the session', async () => {
@@ -189,46 +190,6 @@ export function describeStoreContract(name: string, factory: () => Store | Promi
       });
     });
 
-    describe('putOnce and takeOnce', () => {
-      it('gives a value back exactly once', async () => {
-        const onceKey = key('once');
-        await store.putOnce(onceKey, 'state-value', longMs);
-        expect(await store.takeOnce(onceKey)).toBe('state-value');
-        expect(await store.takeOnce(onceKey)).toBeNull();
-      });
-
-      it('gives the value to only one of many concurrent takers', async () => {
-        const onceKey = key('once-race');
-        await store.putOnce(onceKey, 'state-value', longMs);
-        const taken = await Promise.all(Array.from({ length: 10 }, () => store.takeOnce(onceKey)));
-        expect(taken.filter((value) => value !== null)).toEqual(['state-value']);
-      });
-
-      it('forgets a value once its time to live has passed', async () => {
-        const onceKey = key('once-ttl');
-        await store.putOnce(onceKey, 'state-value', shortMs / 2);
-        await sleep(shortMs);
-        expect(await store.takeOnce(onceKey)).toBeNull();
-      });
-
-      it('round-trips values byte for byte, unicode included', async () => {
-        for (const value of awkwardValues) {
-          const onceKey = key('once-bytes');
-          await store.putOnce(onceKey, value, longMs);
-          expect(await store.takeOnce(onceKey)).toBe(value);
-        }
-      });
-
-      it('answers null for a key never written', async () => {
-        expect(await store.takeOnce(key('once-absent'))).toBeNull();
-      });
-
-      it('refuses a time to live that is not a positive whole number of milliseconds', async () => {
-        await expect(store.putOnce(key('once-zero'), 'value', 0)).rejects.toThrow(/ttlMs/);
-        await expect(store.putOnce(key('once-fraction'), 'value', 1.5)).rejects.toThrow(/ttlMs/);
-      });
-    });
-
     describe('claimOnce', () => {
       it('is granted once, then refused while the claim lives', async () => {
         const claimKey = key('claim');
@@ -253,18 +214,45 @@ export function describeStoreContract(name: string, factory: () => Store | Promi
 
       it('refuses a time to live that is not a positive whole number of milliseconds', async () => {
         await expect(store.claimOnce(key('claim-zero'), 0)).rejects.toThrow(/ttlMs/);
+        await expect(store.claimOnce(key('claim-fraction'), 1.5)).rejects.toThrow(/ttlMs/);
+      });
+
+      it('keeps kinds apart: a session cannot be claimed, and a claim is no session', async () => {
+        const sessionKey = key('claim-on-session');
+        await create(sessionKey, { user: 'alice' });
+        expect(await store.claimOnce(sessionKey, longMs)).toBe(false);
+        expect(await read(sessionKey, ['user'])).toEqual(['alice']);
+
+        const claimKey = key('session-on-claim');
+        expect(await store.claimOnce(claimKey, longMs)).toBe(true);
+        const sessionCalls = {
+          readSession: () => store.readSession(claimKey, ['user'], inMs(longMs)),
+          updateSession: () => store.updateSession(claimKey, { user: 'mallory' }),
+          deleteSessionFields: () => store.deleteSessionFields(claimKey, ['user']),
+        };
+        // Redis answers WRONGTYPE, the memory store mirrors it: both reject with store_unavailable.
+        for (const [method, call] of Object.entries(sessionCalls)) {
+          const failure = await call().then(
+            () => new Error(`${method} resolved on a claim`),
+            (error: unknown) => error,
+          );
+          expect(failure, method).toBeInstanceOf(GatewayError);
+          expect(failure, method).toMatchObject({ status: 503, code: 'store_unavailable' });
+        }
+        expect(await store.claimOnce(claimKey, longMs)).toBe(false);
       });
     });
 
     describe('delete', () => {
-      it('deletes sessions and single-use values alike, ignoring missing keys', async () => {
+      it('deletes sessions and claims alike, ignoring missing keys', async () => {
         const sessionKey = key('delete-session');
-        const onceKey = key('delete-once');
+        const claimKey = key('delete-claim');
         await create(sessionKey, { user: 'alice' });
-        await store.putOnce(onceKey, 'value', longMs);
-        await store.delete([sessionKey, onceKey, key('delete-absent')]);
+        expect(await store.claimOnce(claimKey, longMs)).toBe(true);
+        await store.delete([sessionKey, claimKey, key('delete-absent')]);
         expect(await read(sessionKey, ['user'])).toBeNull();
-        expect(await store.takeOnce(onceKey)).toBeNull();
+        // A deleted claim can be granted again.
+        expect(await store.claimOnce(claimKey, longMs)).toBe(true);
       });
 
       it('accepts an empty list', async () => {

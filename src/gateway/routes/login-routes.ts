@@ -35,8 +35,7 @@ export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependen
 
   app.get('/auth/callback/:provider', async function callback(c) {
     const provider = enabledProvider(deps, c.req.param('provider'));
-    const pending = await takeBoundPendingLogin(c, deps, provider);
-    const state = c.req.query('state') ?? '';
+    const { state, pending } = await takeBoundPendingLogin(c, deps, provider);
     const callbackParameters = new URL(c.req.url).searchParams;
     try {
       const resolved = await deps.authorizationServers.resolve(provider);
@@ -109,7 +108,7 @@ async function takeBoundPendingLogin(
   c: Context<GatewayEnv>,
   deps: GatewayDependencies,
   provider: ProviderId,
-): Promise<PendingLogin> {
+): Promise<{ state: string; pending: PendingLogin }> {
   const invalidState = (detail: string): GatewayError =>
     new GatewayError(400, 'invalid_login_state', detail);
   const state = c.req.query('state');
@@ -125,7 +124,7 @@ async function takeBoundPendingLogin(
   }
   if (pending.provider !== provider)
     throw invalidState('the login was started for another provider');
-  return pending;
+  return { state, pending };
 }
 
 function asLoginFailure(error: unknown): LoginFailure {

@@ -1,0 +1,76 @@
+// Cookie sealing: iron-session with a secret list, the first sealing and every one unsealing (contract §2).
+import { unsealData } from 'iron-session';
+import { describe, expect, it } from 'vitest';
+import { createCookieSealer } from '../../src/session/cookie-sealer.ts';
+import { createSessionCookie } from '../../src/session/session-cookie.ts';
+
+const oldSecret = 'the-old-session-secret-0123456789-abcdef';
+const newSecret = 'the-new-session-secret-0123456789-abcdef';
+
+describe('cookie sealing', () => {
+  it('with one secret, unsealData(cookie, { password: SESSION_SECRET }) opens the seal', async () => {
+    const sealed = await createCookieSealer([oldSecret]).seal({ sid: 'abc' }, 60);
+    expect(await unsealData(sealed, { password: oldSecret })).toEqual({ sid: 'abc' });
+  });
+
+  it('rotates: a cookie sealed with the old secret opens after a new one is prepended', async () => {
+    const sealed = await createCookieSealer([oldSecret]).seal({ sid: 'abc' }, 60);
+    const rotated = createCookieSealer([newSecret, oldSecret]);
+    expect(await rotated.unseal(sealed, 60)).toEqual({ sid: 'abc' });
+    const fresh = await rotated.seal({ sid: 'def' }, 60);
+    expect(await unsealData(fresh, { password: newSecret })).toEqual({ sid: 'def' });
+    expect(await createCookieSealer([oldSecret]).unseal(fresh, 60)).toBeNull();
+  });
+
+  it('refuses a seal once its secret is dropped from the list', async () => {
+    const sealed = await createCookieSealer([oldSecret]).seal({ sid: 'abc' }, 60);
+    expect(await createCookieSealer([newSecret]).unseal(sealed, 60)).toBeNull();
+  });
+
+  it.each(['', 'garbage', 'Fe26.2*1*x*y*z*w*v~2', `Fe26.2*${'x'.repeat(5000)}`, 'Fe26.2*\u0000'])(
+    'answers null, never throws, for %j',
+    async (value) => {
+      expect(await createCookieSealer([oldSecret]).unseal(value, 60)).toBeNull();
+    },
+  );
+});
+
+describe('the session cookie', () => {
+  it('holds a session id and its expiry only, and stops opening after that expiry', async () => {
+    let now = 1_000_000;
+    const cookie = createSessionCookie({
+      sealer: createCookieSealer([oldSecret]),
+      secure: true,
+      absoluteTimeoutSeconds: 3600,
+      now: () => now,
+    });
+    expect(cookie.name).toBe('__Host-bff-session');
+    expect(cookie.attributes()).toEqual({
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Strict',
+      path: '/',
+      maxAgeSeconds: 3600,
+    });
+    const value = await cookie.seal('session-id');
+    expect(await unsealData(value, { password: oldSecret })).toEqual({
+      sid: 'session-id',
+      exp: String(1_000_000 + 3_600_000),
+    });
+    expect(await cookie.open(value)).toBe('session-id');
+    // Served from the cache now; the cache must still honour the expiry.
+    now += 3_600_000;
+    expect(await cookie.open(value)).toBeNull();
+  });
+
+  it('over http drops the __Host- prefix and Secure', () => {
+    const cookie = createSessionCookie({
+      sealer: createCookieSealer([oldSecret]),
+      secure: false,
+      absoluteTimeoutSeconds: 60,
+      now: Date.now,
+    });
+    expect(cookie.name).toBe('bff-session');
+    expect(cookie.attributes().secure).toBe(false);
+  });
+});
