@@ -39,6 +39,15 @@ export function buildGraphProvider(
     env.GRAPH_ISSUER ?? `${entraAuthority}/${env.GRAPH_TENANT_ID ?? 'invalid'}/v2.0`,
   );
   requireHttps('GRAPH_ISSUER', issuer);
+  const discoveredIssuer = multiTenant
+    ? placeholderIssuer(issuer, env.GRAPH_TENANT_ID ?? '')
+    : issuer.href;
+  if (discoveredIssuer === null) {
+    problems.add(
+      'GRAPH_ISSUER',
+      `must contain the "/${env.GRAPH_TENANT_ID ?? ''}/" path segment when multi-tenant`,
+    );
+  }
   const apiUrl = new URL(env.GRAPH_API_URL);
   requireHttps('GRAPH_API_URL', apiUrl);
   return Object.freeze({
@@ -51,10 +60,23 @@ export function buildGraphProvider(
       kind: 'discovery' as const,
       issuer,
       allowedTenants: multiTenant ? (env.GRAPH_ALLOWED_TENANTS ?? []) : null,
+      discoveredIssuer: discoveredIssuer ?? issuer.href,
     },
     apiUrl: withoutTrailingSlash(apiUrl),
     routes: parseRoutes('GRAPH_ROUTES', env.GRAPH_ROUTES, problems),
   });
+}
+
+/**
+ * Entra multi-tenant discovery publishes `…/{tenantid}/v2.0` (the placeholder left in) for an
+ * issuer configured as `…/organizations/v2.0`: the tenant segment becomes the placeholder.
+ */
+function placeholderIssuer(issuer: URL, tenant: string): string | null {
+  const segments = issuer.pathname.split('/');
+  const index = segments.findIndex((segment) => segment.toLowerCase() === tenant.toLowerCase());
+  if (tenant === '' || index < 0) return null;
+  segments[index] = '{tenantid}';
+  return `${issuer.origin}${segments.join('/')}`;
 }
 
 export function buildServiceNowProvider(

@@ -23,6 +23,11 @@ export type AuthorizationServerSource =
        * `{tenantid}` placeholder and the ID token's `tid` must be one of these. Null when single-tenant.
        */
       readonly allowedTenants: readonly string[] | null;
+      /**
+       * The issuer the discovery document must name: `issuer` itself, or for Entra multi-tenant
+       * the same URL with the tenant segment replaced by the literal `{tenantid}` placeholder.
+       */
+      readonly discoveredIssuer: string;
     }
   | {
       /** Plain OAuth 2.0 with endpoints given explicitly (ServiceNow has no discovery document). */

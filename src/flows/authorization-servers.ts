@@ -93,8 +93,9 @@ async function loadMetadata(
       ...httpOptions(),
       algorithm: 'oidc',
     });
-    // Checks that the document names exactly the configured issuer (OpenID Connect Discovery §4.3).
-    return await oauth.processDiscoveryResponse(source.issuer, response);
+    // Checks that the document names exactly the expected issuer (OpenID Connect Discovery §4.3);
+    // for Entra multi-tenant that is the `{tenantid}` placeholder form.
+    return await oauth.processDiscoveryResponse(new URL(source.discoveredIssuer), response);
   } catch (error) {
     throw new GatewayError(
       503,

@@ -3,20 +3,8 @@ import * as oauth from 'oauth4webapi';
 import type { PendingLogin } from '../session/pending-logins.ts';
 import type { ProviderTokens, SessionUser } from '../session/session-types.ts';
 import type { ResolvedProvider } from './authorization-servers.ts';
-
-/**
- * A login that failed for a reason the app is told about (contract §3): the provider's own `error`
- * (e.g. `access_denied` when the user pressed Cancel), `exchange_failed`, `invalid_id_token`,
- * `invalid_response`, `provider_unavailable`, `tenant_not_allowed`. Never a 5xx.
- */
-export class LoginFailure extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'LoginFailure';
-    this.code = code;
-  }
-}
+import { LoginFailure } from './login-failure.ts';
+import { authorizationServerForToken } from './tenant-issuer.ts';
 
 export interface CompletedLogin {
   readonly tokens: ProviderTokens;
@@ -88,9 +76,14 @@ export async function completeLogin(
     .clone()
     .json()
     .catch(() => null);
+  // Entra multi-tenant: the ID token is validated against its own tenant's issuer, if allowed.
+  const tokenServer =
+    response.status === 200 && provider.config.openId
+      ? authorizationServerForToken(provider.config, as, tokenBody)
+      : as;
   let result: oauth.TokenEndpointResponse;
   try {
-    result = await oauth.processAuthorizationCodeResponse(as, client, response, {
+    result = await oauth.processAuthorizationCodeResponse(tokenServer, client, response, {
       expectedNonce: pending.nonce ?? oauth.expectNoNonce,
       requireIdToken: provider.config.openId,
     });
@@ -104,7 +97,9 @@ export async function completeLogin(
     );
   }
 
-  const user = provider.config.openId ? await validatedUser(provider, response, result) : null;
+  const user = provider.config.openId
+    ? await validatedUser(provider, tokenServer, response, result)
+    : null;
   if (provider.config.openId && user === null)
     throw new LoginFailure('invalid_id_token', 'the token response has no valid ID token');
   if (user !== null) checkTenant(provider, user);
@@ -114,13 +109,14 @@ export async function completeLogin(
 /** Verifies the ID token's signature against the issuer's JWKS; the claims were checked by oauth4webapi. */
 async function validatedUser(
   provider: ResolvedProvider,
+  tokenServer: oauth.AuthorizationServer,
   response: Response,
   result: oauth.TokenEndpointResponse,
 ): Promise<SessionUser | null> {
   const claims = oauth.getValidatedIdTokenClaims(result);
   if (claims === undefined) return null;
   try {
-    await oauth.validateApplicationLevelSignature(provider.authorizationServer, response, {
+    await oauth.validateApplicationLevelSignature(tokenServer, response, {
       ...provider.httpOptions(),
       [oauth.jwksCache]: provider.jwksCache,
     });

@@ -171,6 +171,24 @@ describe('loadConfig', () => {
     );
   });
 
+  it('expects the {tenantid} placeholder issuer from multi-tenant discovery', () => {
+    const config = loadConfig({
+      ...minimal,
+      GRAPH_TENANT_ID: 'organizations',
+      GRAPH_ALLOWED_TENANTS: '11111111-2222-3333-4444-555555555555',
+    });
+    expect(config.providers.get('graph')?.authorizationServer).toMatchObject({
+      discoveredIssuer: 'https://login.microsoftonline.com/{tenantid}/v2.0',
+    });
+    const problems = problemsOf({
+      ...minimal,
+      GRAPH_TENANT_ID: 'common',
+      GRAPH_ALLOWED_TENANTS: '11111111-2222-3333-4444-555555555555',
+      GRAPH_ISSUER: 'https://login.example.com/v2.0',
+    }).join('\n');
+    expect(problems).toContain('GRAPH_ISSUER must contain the "/common/" path segment');
+  });
+
   it('refuses a domain name as the tenant (Entra would publish the GUID issuer for it)', () => {
     expect(
       problemsOf({ ...minimal, GRAPH_TENANT_ID: 'contoso.onmicrosoft.com' }).join('\n'),

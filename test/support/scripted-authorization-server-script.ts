@@ -1,4 +1,4 @@
-// What a test scripts on the stand-in (answers, records), and how answers are built: keys, JWTs, hostile ID tokens, Entra errors.
+// What a test scripts on the stand-in (answers, records), and how answers are built: discovery, keys, JWTs, hostile ID tokens, Entra errors.
 import {
   createSign,
   generateKeyPairSync,
@@ -38,8 +38,10 @@ export interface Script {
   readonly tokenEndpoint?: 'tokens' | 'hang' | ScriptedHttpAnswer;
   /** The ID token in `tokens` answers. Default `valid`. */
   readonly idToken?: IdTokenVariant;
-  /** The ID token's `tid`. Default: the issuer's own tenant. */
+  /** The ID token's `tid` (multi-tenant, also the tenant its `iss` names). Default: the server's own tenant. */
   readonly tenantId?: string;
+  /** The tenant the ID token's `iss` names instead, e.g. another than its `tid` (tenants mixed up). */
+  readonly issuerTenantId?: string;
 }
 
 export interface AuthorizationRequestRecord {
@@ -66,6 +68,29 @@ export interface ScriptedHttpAnswer {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body: string;
+}
+
+/**
+ * The OpenID discovery document. `issuer` null: Entra's multi-tenant one, whose issuer keeps the
+ * literal `{tenantid}` placeholder and which does not advertise RFC 9207 `iss`.
+ */
+export function discoveryDocument(
+  origin: string,
+  paths: { readonly authorize: string; readonly token: string; readonly keys: string },
+  issuer: string | null,
+): Record<string, unknown> {
+  return {
+    issuer: issuer ?? `${origin}/{tenantid}/v2.0`,
+    authorization_endpoint: origin + paths.authorize,
+    token_endpoint: origin + paths.token,
+    jwks_uri: origin + paths.keys,
+    response_types_supported: ['code'],
+    subject_types_supported: ['pairwise'],
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    ...(issuer === null ? {} : { authorization_response_iss_parameter_supported: true }),
+  };
 }
 
 export interface SigningKey {
@@ -121,7 +146,7 @@ export function buildIdToken(variant: IdTokenVariant, context: IdTokenContext): 
     ver: '2.0',
     iss:
       variant === 'wrong-issuer'
-        ? context.issuer.replace(context.tenantId, randomUUID())
+        ? context.issuer.replace(/[^/]+\/v2\.0$/, `${randomUUID()}/v2.0`)
         : context.issuer,
     aud: variant === 'wrong-audience' ? randomUUID() : context.clientId,
     sub: context.user.sub,

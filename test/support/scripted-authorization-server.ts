@@ -1,10 +1,11 @@
-// An OpenID provider stand-in on loopback whose answers a test scripts: the failures a well-behaved provider never produces.
+// An OpenID provider stand-in on loopback whose answers a test scripts, single- or Entra-multi-tenant: the failures a well-behaved provider never produces.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import {
   buildIdToken,
+  discoveryDocument,
   generateSigningKey,
   type AuthorizationRequestRecord,
   type Script,
@@ -21,9 +22,16 @@ export {
   type TokenRequestRecord,
 } from './scripted-authorization-server-script.ts';
 
+export interface ScriptedAuthorizationServerOptions {
+  /** Entra's `organizations` endpoints: discovery names the issuer `…/{tenantid}/v2.0`, each ID token its tenant's. */
+  readonly multiTenant?: boolean;
+}
+
 export interface ScriptedAuthorizationServer {
-  /** `http://127.0.0.1:${port}/${tenantId}/v2.0`: an issuer with a path, like Entra's. */
+  /** `http://127.0.0.1:${port}/${tenantId}/v2.0`: an issuer with a path, like Entra's (multi-tenant: the own tenant's). */
   readonly issuer: string;
+  /** What the gateway is configured with (GRAPH_ISSUER): `issuer`, or `…/organizations/v2.0` when multi-tenant. */
+  readonly discoveryIssuer: string;
   readonly tenantId: string;
   readonly clientId: string;
   readonly clientSecret: string;
@@ -44,7 +52,9 @@ interface IssuedCode {
   readonly redirectUri: string;
 }
 
-export async function startScriptedAuthorizationServer(): Promise<ScriptedAuthorizationServer> {
+export async function startScriptedAuthorizationServer({
+  multiTenant = false,
+}: ScriptedAuthorizationServerOptions = {}): Promise<ScriptedAuthorizationServer> {
   const tenantId = randomUUID();
   const key = generateSigningKey();
   const foreignKey = generateSigningKey();
@@ -60,15 +70,17 @@ export async function startScriptedAuthorizationServer(): Promise<ScriptedAuthor
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the server has no port');
   const origin = `http://127.0.0.1:${address.port}`;
+  const segment = multiTenant ? 'organizations' : tenantId;
   const paths = {
-    discovery: `/${tenantId}/v2.0/.well-known/openid-configuration`,
-    keys: `/${tenantId}/discovery/v2.0/keys`,
-    authorize: `/${tenantId}/oauth2/v2.0/authorize`,
-    token: `/${tenantId}/oauth2/v2.0/token`,
+    discovery: `/${segment}/v2.0/.well-known/openid-configuration`,
+    keys: `/${segment}/discovery/v2.0/keys`,
+    authorize: `/${segment}/oauth2/v2.0/authorize`,
+    token: `/${segment}/oauth2/v2.0/token`,
   };
 
   const stand: ScriptedAuthorizationServer = {
     issuer: `${origin}/${tenantId}/v2.0`,
+    discoveryIssuer: `${origin}/${segment}/v2.0`,
     tenantId,
     clientId: randomUUID(),
     clientSecret: `${randomBytes(3).toString('hex')}~${randomBytes(24).toString('base64url')}`,
@@ -85,18 +97,7 @@ export async function startScriptedAuthorizationServer(): Promise<ScriptedAuthor
     },
   };
 
-  const discovery = {
-    issuer: stand.issuer,
-    authorization_endpoint: origin + paths.authorize,
-    token_endpoint: origin + paths.token,
-    jwks_uri: origin + paths.keys,
-    response_types_supported: ['code'],
-    subject_types_supported: ['pairwise'],
-    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
-    id_token_signing_alg_values_supported: ['RS256'],
-    authorization_response_iss_parameter_supported: true,
-  };
+  const discovery = discoveryDocument(origin, paths, multiTenant ? null : stand.issuer);
 
   /** RFC 6749 §4.1.2: back to `redirect_uri` at once, with whatever the script says instead of a login page. */
   function authorize(url: URL, response: ServerResponse): void {
@@ -131,10 +132,9 @@ export async function startScriptedAuthorizationServer(): Promise<ScriptedAuthor
     }
     const state = query.get('state');
     if (state !== null) parameters.set('state', state);
-    parameters.set(
-      'iss',
-      typeof answer === 'object' && 'iss' in answer ? answer.iss : stand.issuer,
-    );
+    // Multi-tenant, Entra sends no `iss` (and advertises none): there is no single issuer to send.
+    if (typeof answer === 'object' && 'iss' in answer) parameters.set('iss', answer.iss);
+    else if (!multiTenant) parameters.set('iss', stand.issuer);
     response.writeHead(302, { location: target.href, 'cache-control': 'no-store' }).end();
   }
 
@@ -177,11 +177,14 @@ export async function startScriptedAuthorizationServer(): Promise<ScriptedAuthor
       response.writeHead(answer.status, { 'cache-control': 'no-store', ...answer.headers });
       return void response.end(answer.body);
     }
+    const tid = stand.script.tenantId ?? tenantId;
+    // Single-tenant, `iss` stays the server's own whatever `tid` says; multi-tenant, it is `tid`'s.
+    const issuerTenant = stand.script.issuerTenantId ?? (multiTenant ? tid : tenantId);
     const idToken = buildIdToken(stand.script.idToken ?? 'valid', {
-      issuer: stand.issuer,
+      issuer: `${origin}/${issuerTenant}/v2.0`,
       clientId: stand.clientId,
       nonce: issued.nonce,
-      tenantId: stand.script.tenantId ?? tenantId,
+      tenantId: tid,
       key,
       foreignKey,
       user: stand.user,
