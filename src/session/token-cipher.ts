@@ -1,5 +1,13 @@
 // Authenticated encryption of tokens at rest: AES-256-GCM, keys derived once with HKDF-SHA256, key-list rotation.
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 
 const format = 'v1';
 const ivLength = 12; // NIST SP 800-38D §8.2: 96-bit IVs, random per message.
@@ -14,7 +22,8 @@ export interface TokenCipher {
 
 interface DerivedKey {
   readonly id: string;
-  readonly key: Buffer;
+  /** A KeyObject made once: passing raw bytes makes Node wrap them anew on every call (hot path). */
+  readonly key: KeyObject;
 }
 
 /**
@@ -31,7 +40,7 @@ export function createTokenCipher(
     const key = Buffer.from(hkdfSync('sha256', material, 'bff-gateway', info, 32));
     // The id names the key inside each ciphertext; a hash of the derived key reveals nothing usable.
     const id = createHash('sha256').update(key).digest('base64url').slice(0, 8);
-    return { id, key };
+    return { id, key: createSecretKey(key) };
   });
   const [sealingKey] = keys as [DerivedKey, ...DerivedKey[]];
   const keysById = new Map(keys.map((entry) => [entry.id, entry.key]));
