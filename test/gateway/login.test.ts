@@ -115,7 +115,11 @@ describe('GET /auth/callback/graph', () => {
     expect(session.user.sub).toBe('alice');
     expect(session.user.email).toContain('alice');
     expect(session.providers.graph.connected).toBe(true);
-    expect(Date.parse(session.providers.graph.expires_at)).toBeGreaterThan(Date.now());
+    // From the token response's expires_in (300 s at the stand-in), not a guess.
+    expect(Date.parse(session.providers.graph.expires_at)).toBeGreaterThan(Date.now() + 290_000);
+    expect(Date.parse(session.providers.graph.expires_at)).toBeLessThanOrEqual(
+      Date.now() + 300_000,
+    );
     expect(session.providers.graph.scopes).toContain('User.Read');
     expect(
       harness.logs.some(

@@ -49,6 +49,8 @@ export async function startGatewayHarness(
   const openIdProvider = await startOpenIdProvider({
     redirectUris: [`${url}/auth/callback/graph`],
     postLogoutRedirectUris: [`${url}/`],
+    // Short-lived like the tokens the refresh logic must handle (Entra: 60-90 minutes).
+    accessTokenTtlSeconds: 300,
   });
   const graph = await startMockGraph({ openIdProvider });
   const config = loadConfig({
