@@ -69,6 +69,8 @@ describe('GET /auth/login/graph', () => {
     expect(setCookie).toMatch(/Path=\//);
     expect(setCookie).not.toContain(state);
     expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
   });
 
   it.each([
@@ -206,6 +208,27 @@ describe('GET /auth/callback/graph', () => {
     expect(replay.status).toBe(400);
     expect(((await replay.json()) as { type: string }).type).toBe('urn:bff:invalid-login-state');
     expect(browser.cookie('127.0.0.1', sessionCookieName)).toBe(sessionBefore);
+  });
+
+  it("refuses a callback whose login cookie is another login's, even of the same browser", async () => {
+    const browser = new TestBrowser();
+    const first = await browser.followUntil(
+      `${harness.url}/auth/login/graph`,
+      `${harness.url}/auth/callback/`,
+    );
+    const second = await browser.followUntil(
+      `${harness.url}/auth/login/graph`,
+      `${harness.url}/auth/callback/`,
+    );
+    const firstState = first.searchParams.get('state') ?? '';
+    const secondState = second.searchParams.get('state') ?? '';
+    // The second login's cookie now holds the first login's sealed pending login.
+    const firstCookie = browser.cookie('127.0.0.1', loginCookieNameOf(firstState)) ?? '';
+    browser.setCookie('127.0.0.1', loginCookieNameOf(secondState), firstCookie);
+    const response = await browser.fetch(second);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { type: string }).type).toBe('urn:bff:invalid-login-state');
+    expect(browser.cookie('127.0.0.1', sessionCookieName)).toBeUndefined();
   });
 
   it('refuses a callback from a browser that did not start the login (state of another browser)', async () => {

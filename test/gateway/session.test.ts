@@ -1,5 +1,5 @@
 // What the browser holds and what the store holds (contract §5), and GET /auth/session (contract §3).
-import { unsealData } from 'iron-session';
+import { sealData, unsealData } from 'iron-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { absoluteDeadlineField } from '../../src/session/store-arguments.ts';
 import {
@@ -81,6 +81,21 @@ describe('the browser holds one sealed cookie with no token in it', () => {
     expect(((await response.json()) as { reason: string }).reason).toBe('no_session');
     const session = await browser.fetch(`${harness.url}/auth/session`);
     expect(session.status).toBe(200);
+  });
+
+  it('a cookie past the expiry sealed inside it is answered 401 no_session, even for a live session', async () => {
+    const { sessionId } = await signedIn();
+    const expired = await sealData(
+      { sid: sessionId, exp: String(Date.now() - 1) },
+      { password: sessionSecret, ttl: 600 },
+    );
+    const browser = new TestBrowser();
+    browser.setCookie('127.0.0.1', cookieName, expired);
+    const response = await browser.fetch(`${harness.url}/graph/v1.0/me`, {
+      headers: { 'x-csrf': '1' },
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { reason: string }).reason).toBe('no_session');
   });
 
   it('a tampered cookie (one character changed) is answered 401 no_session', async () => {

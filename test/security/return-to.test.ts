@@ -41,6 +41,16 @@ describe('return_to validation', () => {
   });
 
   it.each([
+    ['//evil.example', 'must not start with "//"'],
+    ['/\\evil.example', 'must not start with "//" or "/\\"'],
+    ['https://evil.example/', 'must be a path starting with "/"'],
+    ['/\t/evil.example', 'must not contain control characters'],
+    ['/.//evil.example', 'must not resolve to a path starting with "//"'],
+  ])('refuses %j for the right reason', (value, reason) => {
+    expect(() => validateReturnTo(value, publicOrigin)).toThrow(reason);
+  });
+
+  it.each([
     'https://evil.example/',
     '//evil.example',
     '/\\evil.example',
