@@ -84,6 +84,8 @@ export async function startRedis(): Promise<TestRedis> {
 
   await start();
   const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+  // Tests stop the server on purpose; the client reconnects by itself when it returns.
+  client.on('error', () => undefined);
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
