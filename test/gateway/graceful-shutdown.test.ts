@@ -1,15 +1,10 @@
 // Graceful stop (contract §1): a request in flight when the gateway stops still completes; new connections are refused.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayHarness, type GatewayHarness } from '../support/gateway-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useGatewayHarness, type GatewayHarness } from '../support/gateway-harness.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 let harness: GatewayHarness;
-beforeAll(async () => {
-  harness = await startGatewayHarness({ UPSTREAM_TIMEOUT_S: '5' });
-});
-afterAll(async () => {
-  await harness.close();
-});
+useGatewayHarness({ UPSTREAM_TIMEOUT_S: '5' }, (started) => (harness = started));
 
 describe('stopping the gateway', () => {
   it('lets an in-flight proxied request finish, then refuses new connections', async () => {

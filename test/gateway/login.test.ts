@@ -1,23 +1,18 @@
 // Login and callback (contract §3) against a real OpenID provider, real Redis and the real gateway over HTTP.
 import { createHash } from 'node:crypto';
 import { sealData, unsealData } from 'iron-session';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   sessionCookieName,
   sessionIdOf,
   sessionSecret,
-  startGatewayHarness,
+  useGatewayHarness,
   type GatewayHarness,
 } from '../support/gateway-harness.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 let harness: GatewayHarness;
-beforeAll(async () => {
-  harness = await startGatewayHarness();
-});
-afterAll(async () => {
-  await harness.close();
-});
+useGatewayHarness({}, (started) => (harness = started));
 
 /** The pending-login cookie's name for a state (over http, without the `__Host-` prefix). */
 function loginCookieNameOf(state: string): string {

@@ -1,23 +1,18 @@
 // What the browser holds and what the store holds (contract §5), and GET /auth/session (contract §3).
 import { sealData, unsealData } from 'iron-session';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { absoluteDeadlineField } from '../../src/session/store-arguments.ts';
 import {
   sessionCookieName,
   sessionIdOf,
   sessionSecret,
-  startGatewayHarness,
+  useGatewayHarness,
   type GatewayHarness,
 } from '../support/gateway-harness.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 let harness: GatewayHarness;
-beforeAll(async () => {
-  harness = await startGatewayHarness();
-});
-afterAll(async () => {
-  await harness.close();
-});
+useGatewayHarness({}, (started) => (harness = started));
 
 const cookieName = sessionCookieName;
 

@@ -1,15 +1,10 @@
 // Redis down (contract §2): the gateway keeps running, /readyz and store-bound requests answer 503, and it recovers by itself.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayHarness, type GatewayHarness } from '../support/gateway-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { useGatewayHarness, type GatewayHarness } from '../support/gateway-harness.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 let harness: GatewayHarness;
-beforeAll(async () => {
-  harness = await startGatewayHarness();
-});
-afterAll(async () => {
-  await harness.close();
-});
+useGatewayHarness({}, (started) => (harness = started));
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

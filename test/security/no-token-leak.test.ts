@@ -1,20 +1,15 @@
 // No token, code, cookie value or secret in any log line, at any level (contract §5), across logins and proxying.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   sessionIdOf,
   sessionSecret,
-  startGatewayHarness,
+  useGatewayHarness,
   type GatewayHarness,
 } from '../support/gateway-harness.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 let harness: GatewayHarness;
-beforeAll(async () => {
-  harness = await startGatewayHarness({ LOG_LEVEL: 'trace' });
-});
-afterAll(async () => {
-  await harness.close();
-});
+useGatewayHarness({ LOG_LEVEL: 'trace' }, (started) => (harness = started));
 
 describe('logs', () => {
   it('hold no token, code, cookie value or secret after logins, failures and proxied requests', async () => {

@@ -1,21 +1,16 @@
 // One session cannot starve the shared upstream pool: past its in-flight cap it gets 429, other sessions keep working.
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { maximumRequestsInFlightPerSession } from '../../src/gateway/in-flight-limit.ts';
 import {
   sessionCookieName,
-  startGatewayHarness,
+  useGatewayHarness,
   type GatewayHarness,
 } from '../support/gateway-harness.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 let harness: GatewayHarness;
-beforeAll(async () => {
-  harness = await startGatewayHarness();
-});
-afterAll(async () => {
-  await harness.close();
-});
+useGatewayHarness({}, (started) => (harness = started));
 
 /** Starts a huge download and stops reading once its headers arrived: the request stays in flight. */
 function stalledDownload(

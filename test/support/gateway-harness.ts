@@ -1,5 +1,6 @@
 // Starts the whole stack for an end-to-end test: Redis, the OpenID provider, mock Graph, and the gateway on loopback.
 import { unsealData } from 'iron-session';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { GatewayConfig } from '../../src/config/types.ts';
 import { buildGateway, type Gateway } from '../../src/gateway/build-gateway.ts';
@@ -98,4 +99,22 @@ export async function startGatewayHarness(
       await redis.close();
     },
   };
+}
+
+/**
+ * Starts the stack before a test file's tests and closes it after them; `use` receives the
+ * running harness (a file keeps it in its own `let harness`).
+ */
+export function useGatewayHarness(
+  environment: Record<string, string>,
+  use: (harness: GatewayHarness) => void,
+): void {
+  let started: GatewayHarness | undefined;
+  beforeAll(async () => {
+    started = await startGatewayHarness(environment);
+    use(started);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
 }
