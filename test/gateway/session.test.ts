@@ -2,6 +2,7 @@
 import { sealData, unsealData } from 'iron-session';
 import { describe, expect, it } from 'vitest';
 import { absoluteDeadlineField } from '../../src/session/store-arguments.ts';
+import { createStoreKeys } from '../../src/session/store-keys.ts';
 import {
   sessionCookieName,
   sessionIdOf,
@@ -132,6 +133,20 @@ describe('the store holds tokens encrypted, every key prefixed and expiring', ()
       }
       expect(dump).not.toContain('alice@');
     }
+  });
+
+  it("a token value copied into another session's record does not decrypt there", async () => {
+    const alice = await signedIn();
+    const bob = await signedIn();
+    const keys = createStoreKeys('bff:');
+    const stolen = await harness.redis.client.hget(keys.session(alice.sessionId), 'tokens:graph');
+    expect(stolen).toBeTruthy();
+    await harness.redis.client.hset(keys.session(bob.sessionId), 'tokens:graph', stolen ?? '');
+    const response = await bob.browser.fetch(`${harness.url}/graph/v1.0/me`, {
+      headers: { 'x-csrf': '1' },
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { reason: string }).reason).toBe('not_connected');
   });
 
   it('the session lives no longer than the idle timeout in the store', async () => {

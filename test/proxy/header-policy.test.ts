@@ -7,6 +7,26 @@ import {
 } from '../../src/proxy/header-policy.ts';
 
 describe('request header policy', () => {
+  it('never forwards method or path overrides, which would bypass the route allow-list', () => {
+    const overrides = {
+      'x-http-method-override': 'DELETE',
+      'x-http-method': 'DELETE',
+      'x-method-override': 'DELETE',
+      'x-original-url': '/admin',
+      'x-rewrite-url': '/admin',
+      'x-override-url': '/admin',
+    };
+    expect(forwardableRequestHeaders(overrides, 't')).toEqual({ authorization: 'Bearer t' });
+  });
+
+  it('keeps exactly one Authorization, the bearer, whatever the case of the client one', () => {
+    const headers = forwardableRequestHeaders({ Authorization: 'Basic eDp5' }, 't');
+    const authorization = Object.entries(headers).filter(
+      ([name]) => name.toLowerCase() === 'authorization',
+    );
+    expect(authorization).toEqual([['authorization', 'Bearer t']]);
+  });
+
   const received = {
     host: 'app.example.com',
     accept: 'application/json',

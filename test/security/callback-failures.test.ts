@@ -232,6 +232,13 @@ describe('a hostile authorization response', () => {
     await expectReported(browser, result, 'invalid_response');
   });
 
+  it('a response without iss, from an issuer that advertises RFC 9207, is refused before any token request', async () => {
+    const browser = new TestBrowser();
+    const result = await attempt(browser, { authorization: { iss: '' } });
+    expect(result.tokenRequestsMade).toBe(0);
+    await expectReported(browser, result, 'invalid_response');
+  });
+
   it('a response without a code is refused as invalid_response before any token request', async () => {
     const browser = new TestBrowser();
     const result = await attempt(browser, { authorization: 'no-code' });

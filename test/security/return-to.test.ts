@@ -51,6 +51,7 @@ describe('return_to validation', () => {
   });
 
   it.each([
+    '//app.example.com/inbox',
     'https://evil.example/',
     '//evil.example',
     '/\\evil.example',

@@ -2,6 +2,7 @@
 import { unsealData } from 'iron-session';
 import { describe, expect, it } from 'vitest';
 import { createCookieSealer } from '../../src/session/cookie-sealer.ts';
+import { createLoginCookie } from '../../src/session/login-cookie.ts';
 import { createSessionCookie } from '../../src/session/session-cookie.ts';
 
 const oldSecret = 'the-old-session-secret-0123456789-abcdef';
@@ -63,6 +64,25 @@ describe('the session cookie', () => {
     expect(await cookie.open(value)).toBeNull();
   });
 
+  it('a cookie past the expiry sealed in it does not open in a fresh process (no cache to consult)', async () => {
+    const sealer = createCookieSealer([oldSecret]);
+    const start = Date.now();
+    const writer = createSessionCookie({
+      sealer,
+      secure: true,
+      absoluteTimeoutSeconds: 3600,
+      now: () => start,
+    });
+    const value = await writer.seal('session-id');
+    const later = createSessionCookie({
+      sealer,
+      secure: true,
+      absoluteTimeoutSeconds: 3600,
+      now: () => start + 3_600_001,
+    });
+    expect(await later.open(value)).toBeNull();
+  });
+
   it('over http drops the __Host- prefix and Secure', () => {
     const cookie = createSessionCookie({
       sealer: createCookieSealer([oldSecret]),
@@ -72,5 +92,33 @@ describe('the session cookie', () => {
     });
     expect(cookie.name).toBe('bff-session');
     expect(cookie.attributes().secure).toBe(false);
+  });
+});
+
+describe('the pending-login cookie', () => {
+  it('opens only for the state it was sealed with', async () => {
+    const cookie = createLoginCookie({
+      sealer: createCookieSealer([oldSecret]),
+      secure: true,
+      now: Date.now,
+    });
+    const pending = {
+      provider: 'graph' as const,
+      codeVerifier: 'v'.repeat(43),
+      nonce: 'n'.repeat(43),
+      returnTo: 'https://app.example.com/',
+      mode: 'redirect' as const,
+      joinSessionId: null,
+    };
+    const sealed = await cookie.seal('A'.repeat(43), pending);
+    expect(await cookie.open(sealed, 'A'.repeat(43))).toEqual(pending);
+    expect(await cookie.open(sealed, 'B'.repeat(43))).toBeNull();
+    expect(cookie.name('A'.repeat(43))).toMatch(/^__Host-bff-login-[A-Za-z0-9_-]{16}$/);
+    expect(cookie.attributes()).toMatchObject({
+      sameSite: 'Lax',
+      httpOnly: true,
+      secure: true,
+      maxAgeSeconds: 600,
+    });
   });
 });

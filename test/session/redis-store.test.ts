@@ -1,6 +1,7 @@
 // The Redis store against a real redis-server: the shared contract, expiries, one round trip, outages.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors/gateway-error.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
@@ -63,6 +64,21 @@ describe('RedisStore on a real Redis', () => {
   });
   afterAll(async () => {
     await store.close();
+  });
+
+  it('a failed command never carries the values it was sent in its cause (it may be logged)', async () => {
+    const claimKey = key('wrongtype');
+    expect(await store.claimOnce(claimKey, 60_000)).toBe(true);
+    const failure = await store
+      .updateSession(claimKey, { 'tokens:graph': 'SEALED-SECRET-VALUE' })
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(failure).toBeInstanceOf(GatewayError);
+    expect(inspect((failure as GatewayError).cause, { depth: 6 })).not.toContain(
+      'SEALED-SECRET-VALUE',
+    );
   });
 
   it('every key written carries an expiry', async () => {
