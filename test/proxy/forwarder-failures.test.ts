@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../support/redis-server.ts';
 import { hostileTargets } from './path-corpus.ts';
 import {
@@ -14,24 +14,13 @@ import {
   testAccessToken,
   type ProxyHarness,
 } from './proxy-harness.ts';
-import { startRecordingUpstream, type RecordingUpstream } from './recording-upstream.ts';
+import { useProxyStack } from './proxy-stack.ts';
+import type { RecordingUpstream } from './recording-upstream.ts';
 import { delay } from './streams.ts';
 
 let upstream: RecordingUpstream;
 let harness: ProxyHarness;
-
-beforeAll(async () => {
-  upstream = await startRecordingUpstream();
-  harness = await startProxyHarness({
-    apiUrl: new URL(`${upstream.origin}/base`),
-    upstreamTimeoutMs: 300,
-  });
-});
-afterAll(async () => {
-  await harness.close();
-  await upstream.close();
-});
-beforeEach(() => upstream.reset());
+useProxyStack({ upstreamTimeoutMs: 300 }, (stack) => ({ upstream, harness } = stack));
 
 function problemOf(body: Buffer): Record<string, unknown> {
   return JSON.parse(body.toString()) as Record<string, unknown>;

@@ -2,23 +2,15 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { send, startProxyHarness, testAccessToken, type ProxyHarness } from './proxy-harness.ts';
-import { startRecordingUpstream, type RecordingUpstream } from './recording-upstream.ts';
+import { useProxyStack } from './proxy-stack.ts';
+import type { RecordingUpstream } from './recording-upstream.ts';
 import { delay } from './streams.ts';
 
 let upstream: RecordingUpstream;
 let harness: ProxyHarness;
-
-beforeAll(async () => {
-  upstream = await startRecordingUpstream();
-  harness = await startProxyHarness({ apiUrl: new URL(`${upstream.origin}/base`) });
-});
-afterAll(async () => {
-  await harness.close();
-  await upstream.close();
-});
-beforeEach(() => upstream.reset());
+useProxyStack({}, (stack) => ({ upstream, harness } = stack));
 
 describe('request headers', () => {
   it('injects the bearer and never forwards browser credentials, forwarding claims or hop-by-hop headers', async () => {

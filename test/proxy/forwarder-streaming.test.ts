@@ -1,31 +1,22 @@
 // Bodies stream both ways without buffering, aborts on either side free the other, and upstream connections are reused.
 import { once } from 'node:events';
 import { request as httpRequest, type ClientRequest } from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   jsonOf,
   responseOf,
   send,
   sendRaw,
-  startProxyHarness,
   testAccessToken,
   type ProxyHarness,
 } from './proxy-harness.ts';
-import { startRecordingUpstream, type RecordingUpstream } from './recording-upstream.ts';
+import { useProxyStack } from './proxy-stack.ts';
+import type { RecordingUpstream } from './recording-upstream.ts';
 import { delay, digestOf, mebibyte, randomBody } from './streams.ts';
 
 let upstream: RecordingUpstream;
 let harness: ProxyHarness;
-
-beforeAll(async () => {
-  upstream = await startRecordingUpstream();
-  harness = await startProxyHarness({ apiUrl: new URL(`${upstream.origin}/base`) });
-});
-afterAll(async () => {
-  await harness.close();
-  await upstream.close();
-});
-beforeEach(() => upstream.reset());
+useProxyStack({}, (stack) => ({ upstream, harness } = stack));
 
 function openRequest(
   method: string,
