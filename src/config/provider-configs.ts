@@ -2,7 +2,7 @@
 import type { Environment } from './environment-schema.ts';
 import type { Problems, RequireHttps } from './problems.ts';
 import { parseRouteAllowList } from './route-allow-list.ts';
-import type { ProviderConfig, RouteRule } from './types.ts';
+import type { ProviderConfig, RefreshRejectionAnswer, RouteRule } from './types.ts';
 
 const multiTenantValues = new Set(['organizations', 'common']);
 const entraAuthority = 'https://login.microsoftonline.com';
@@ -64,6 +64,8 @@ export function buildGraphProvider(
     },
     apiUrl: withoutTrailingSlash(apiUrl),
     routes: parseRoutes('GRAPH_ROUTES', env.GRAPH_ROUTES, problems),
+    // Entra answers with RFC 6749 codes plus `suberror`: the generic classification covers it.
+    refreshRejections: Object.freeze([]),
   });
 }
 
@@ -140,8 +142,23 @@ export function buildServiceNowProvider(
     },
     apiUrl: withoutTrailingSlash(apiUrl),
     routes: parseRoutes('SERVICENOW_ROUTES', env.SERVICENOW_ROUTES, problems),
+    refreshRejections: serviceNowRefreshRejections,
   });
 }
+
+/**
+ * ServiceNow answers a dead, expired or revoked refresh token with HTTP 401
+ * `{"error":"server_error","error_description":"access_denied"}` — and the same for a wrong client
+ * secret (see providers.md), so it means "sign in again", logged as a possible misconfiguration.
+ */
+const serviceNowRefreshRejections: readonly RefreshRejectionAnswer[] = Object.freeze([
+  Object.freeze({
+    status: 401,
+    error: 'server_error',
+    errorDescription: 'access_denied',
+    alsoMeansBadClientCredentials: true,
+  }),
+]);
 
 function parseRoutes(
   variable: string,

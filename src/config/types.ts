@@ -38,6 +38,19 @@ export type AuthorizationServerSource =
       readonly revocationEndpoint: URL | null;
     };
 
+/**
+ * A token-endpoint answer that means "sign in again" although its `error` code alone would not
+ * say so: providers that answer outside RFC 6749 §5.2 are described here as data, not as branches.
+ */
+export interface RefreshRejectionAnswer {
+  readonly status: number;
+  readonly error: string;
+  /** Matched exactly when set (ServiceNow puts its meaning in `error_description`). */
+  readonly errorDescription: string | null;
+  /** The same answer also comes back for wrong client credentials: log it as a possible misconfiguration. */
+  readonly alsoMeansBadClientCredentials: boolean;
+}
+
 export interface ProviderConfig {
   readonly id: ProviderId;
   /** Whether the provider speaks OpenID Connect (ID token, nonce, user claims). */
@@ -49,6 +62,8 @@ export interface ProviderConfig {
   /** Upstream API base: `/graph/{rest}` is forwarded to `${apiUrl}/{rest}`. */
   readonly apiUrl: URL;
   readonly routes: readonly RouteRule[];
+  /** Provider-specific refresh answers that mean "sign in again" (beyond the RFC 6749 codes). */
+  readonly refreshRejections: readonly RefreshRejectionAnswer[];
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

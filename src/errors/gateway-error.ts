@@ -16,6 +16,7 @@ export type GatewayErrorCode =
   | 'csrf'
   | 'invalid_login_state'
   | 'invalid_request'
+  | 'request_timeout'
   | 'invalid_path'
   | 'route_not_allowed'
   | 'unknown_provider'

@@ -2,6 +2,7 @@
 import type { Hono } from 'hono';
 import type { GatewayConfig, ProviderId } from '../config/types.ts';
 import { createAuthorizationServers } from '../flows/authorization-servers.ts';
+import { createTokenRefresher } from '../flows/token-refresher.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createForwarder, type Forwarder } from '../proxy/forwarder.ts';
 import { createCookieSealer } from '../session/cookie-sealer.ts';
@@ -52,19 +53,32 @@ export function buildGateway(
       }),
     );
   }
+  const sessions = createSessionRepository({
+    store,
+    cipher,
+    keys,
+    idleTimeoutSeconds: config.sessionIdleTimeoutSeconds,
+    absoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds,
+    logger,
+    now,
+  });
+  const authorizationServers = createAuthorizationServers(config, logger);
   const dependencies: GatewayDependencies = {
     config,
     logger,
     store,
     now,
     forwarders,
-    inFlight: createInFlightLimit(),
-    sessions: createSessionRepository({
+    // A request waits for a slot no longer than it would wait for the upstream's headers.
+    inFlight: createInFlightLimit({ maximumWaitMs: config.upstreamTimeoutMs }),
+    sessions,
+    authorizationServers,
+    refresher: createTokenRefresher({
+      config,
+      authorizationServers,
+      sessions,
       store,
-      cipher,
       keys,
-      idleTimeoutSeconds: config.sessionIdleTimeoutSeconds,
-      absoluteTimeoutSeconds: config.sessionAbsoluteTimeoutSeconds,
       logger,
       now,
     }),
@@ -76,7 +90,6 @@ export function buildGateway(
       now,
     }),
     loginCookie: createLoginCookie({ sealer, secure: config.secureCookies, now }),
-    authorizationServers: createAuthorizationServers(config, logger),
   };
   return {
     app: createApp(dependencies),

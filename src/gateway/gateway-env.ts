@@ -2,6 +2,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { GatewayConfig, ProviderId } from '../config/types.ts';
 import type { AuthorizationServers } from '../flows/authorization-servers.ts';
+import type { TokenRefresher } from '../flows/token-refresher.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Forwarder } from '../proxy/forwarder.ts';
 import type { LoginCookie } from '../session/login-cookie.ts';
@@ -26,6 +27,8 @@ export interface GatewayDependencies {
   readonly sessionCookie: SessionCookie;
   readonly loginCookie: LoginCookie;
   readonly authorizationServers: AuthorizationServers;
+  /** Single-flight refresh across processes sharing the store. */
+  readonly refresher: TokenRefresher;
   readonly forwarders: ReadonlyMap<ProviderId, Forwarder>;
   /** Proxied requests in flight per session in this process. */
   readonly inFlight: InFlightLimit;

@@ -1,4 +1,4 @@
-// Caps the proxied requests one session may have in flight in this process, so one browser cannot hold every upstream socket.
+// Caps the proxied requests one session may have in flight in this process, so one browser cannot hold every upstream socket; the rest wait their turn, briefly.
 import { GatewayError } from '../errors/gateway-error.ts';
 
 /**
@@ -7,37 +7,87 @@ import { GatewayError } from '../errors/gateway-error.ts';
  * keep-alive pool (256 sockets per upstream) so that every other user times out.
  */
 export const maximumRequestsInFlightPerSession = 32;
+/**
+ * Requests past the cap wait in line rather than fail: twenty tabs firing at once after a token
+ * expired must all succeed. The line is bounded so a runaway session cannot hold unbounded memory.
+ */
+export const maximumRequestsQueuedPerSession = 1024;
 
 export interface InFlightLimit {
-  /** Counts one more request for `key`, or throws 429 `too_many_requests` at the cap. Returns its release. */
-  acquire(key: string): () => void;
+  /**
+   * Counts one more request for `key`, waiting in line while `key` is at the cap. Rejects with 429
+   * `too_many_requests` when the line is full or no slot freed within the wait bound. Resolves with
+   * the slot's release (idempotent).
+   */
+  acquire(key: string): Promise<() => void>;
 }
 
-export function createInFlightLimit(maximum = maximumRequestsInFlightPerSession): InFlightLimit {
-  const counts = new Map<string, number>();
+interface Waiter {
+  grant(): void;
+}
+
+interface SessionSlots {
+  inFlight: number;
+  readonly line: Waiter[];
+}
+
+export function createInFlightLimit(
+  options: { maximum?: number; maximumQueued?: number; maximumWaitMs: number } = {
+    maximumWaitMs: 10_000,
+  },
+): InFlightLimit {
+  const maximum = options.maximum ?? maximumRequestsInFlightPerSession;
+  const maximumQueued = options.maximumQueued ?? maximumRequestsQueuedPerSession;
+  const sessions = new Map<string, SessionSlots>();
+  const refused = () =>
+    new GatewayError(
+      429,
+      'too_many_requests',
+      `at most ${maximum} requests of one session may be in flight`,
+      { retryAfterSeconds: 1 },
+    );
+
+  const releaseFor = (key: string, slots: SessionSlots) => {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = slots.line.shift();
+      // The slot passes straight to the next in line: the count stays, nobody can jump the queue.
+      if (next !== undefined) return next.grant();
+      slots.inFlight -= 1;
+      // Deleting at zero keeps the map as small as the number of busy sessions.
+      if (slots.inFlight <= 0) sessions.delete(key);
+    };
+  };
+
   return {
     acquire(key) {
-      const count = counts.get(key) ?? 0;
-      if (count >= maximum) {
-        throw new GatewayError(
-          429,
-          'too_many_requests',
-          `at most ${maximum} requests of one session may be in flight`,
-          {
-            retryAfterSeconds: 1,
-          },
-        );
+      let slots = sessions.get(key);
+      if (slots === undefined) {
+        slots = { inFlight: 0, line: [] };
+        sessions.set(key, slots);
       }
-      counts.set(key, count + 1);
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        const remaining = (counts.get(key) ?? 1) - 1;
-        // Deleting at zero keeps the map as small as the number of busy sessions.
-        if (remaining <= 0) counts.delete(key);
-        else counts.set(key, remaining);
-      };
+      const session = slots;
+      if (session.inFlight < maximum) {
+        session.inFlight += 1;
+        return Promise.resolve(releaseFor(key, session));
+      }
+      if (session.line.length >= maximumQueued) return Promise.reject(refused());
+      return new Promise((resolve, reject) => {
+        const waiter: Waiter = {
+          grant() {
+            clearTimeout(timer);
+            resolve(releaseFor(key, session));
+          },
+        };
+        const timer = setTimeout(() => {
+          const index = session.line.indexOf(waiter);
+          if (index >= 0) session.line.splice(index, 1);
+          reject(refused());
+        }, options.maximumWaitMs);
+        session.line.push(waiter);
+      });
     },
   };
 }

@@ -9,6 +9,7 @@ const problemTypes: Readonly<Record<GatewayErrorCode, { type: string; title: str
     title: 'Invalid or expired login state',
   },
   invalid_request: { type: 'urn:bff:invalid-request', title: 'Invalid request' },
+  request_timeout: { type: 'urn:bff:request-timeout', title: 'Request body timed out' },
   invalid_path: { type: 'urn:bff:invalid-path', title: 'Invalid path' },
   route_not_allowed: { type: 'urn:bff:route-not-allowed', title: 'Route not allowed' },
   unknown_provider: { type: 'urn:bff:unknown-provider', title: 'Unknown provider' },
@@ -59,6 +60,10 @@ export function toProblem(error: unknown): ProblemResponse {
   if (gatewayError.status === 401) {
     // Our own challenge, never `Basic` (which would pop a native credentials dialog): contract §4.
     headers['www-authenticate'] = 'Bearer realm="bff"';
+  }
+  if (gatewayError.status === 408) {
+    // RFC 9110 §15.5.9: the rest of a stalled body may still arrive; it must not be read as a request.
+    headers.connection = 'close';
   }
   return { status: gatewayError.status, headers, body: JSON.stringify(body) };
 }

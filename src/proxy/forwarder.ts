@@ -1,20 +1,12 @@
-// Streams a browser request to an upstream API and its answer back, bearer injected, through http-proxy-middleware (httpxy): the one file that touches Node's raw req/res.
-import {
-  type ClientRequest,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
+// Streams a browser request to an upstream API and its answer back, bearer injected, through http-proxy-middleware (httpxy); an upstream 401 can be handed back for a refresh and one replay.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import { forwardableRequestHeaders, returnableResponseHeaders } from './header-policy.ts';
+import { Exchange, relayed } from './forward-exchange.ts';
+import type { ReplayableBody } from './replayable-body.ts';
 import { createKeepAliveAgent, validatedApiUrl } from './upstream-agent.ts';
-import {
-  failureCode,
-  toUpstreamGatewayError,
-  upstreamHeaderTimeoutError,
-} from './upstream-failure.ts';
+import { failureCode } from './upstream-failure.ts';
 
 export interface ForwarderOptions {
   readonly apiUrl: URL;
@@ -27,19 +19,34 @@ export interface ForwardRequest {
   /** From `resolveUpstreamPath`: appended to the apiUrl's base path as is. */
   readonly upstreamPath: string;
   readonly accessToken: string;
+  /** Already read (replayable): sent instead of reading `incoming`, identical bytes each time. Absent: streamed from `incoming`. */
+  readonly body?: ReplayableBody;
+  /** An upstream 401 is not relayed: its body is drained and `forward` resolves `{kind:'unauthorized', challenge}`; nothing is written to `outgoing`. */
+  readonly interceptUnauthorized?: boolean;
 }
+
+/**
+ * `relayed`: the upstream's answer was sent, or the browser went away, or the answer broke off after
+ * its headers (the connection was then closed): in every case nothing is left for the caller to write.
+ * `unauthorized`: an intercepted 401; `challenge` is its `WWW-Authenticate` (fields joined with ', ').
+ */
+export type ForwardOutcome =
+  | { readonly kind: 'relayed' }
+  | { readonly kind: 'unauthorized'; readonly challenge: string | null };
 
 export interface Forwarder {
   /**
-   * Resolves once the response has been sent or the browser went away. Rejects with a GatewayError
-   * (502 `upstream_unreachable`, 504 `upstream_timeout`) only while nothing has been written to
+   * Resolves once the response has been sent, the browser went away, or (with
+   * `interceptUnauthorized`) the upstream answered 401. Rejects with a GatewayError (502
+   * `upstream_unreachable`, 504 `upstream_timeout`) only while nothing has been written to
    * `outgoing`, so the caller can answer with a problem; a later failure destroys the connection.
+   * The same `incoming` may be forwarded again after an `unauthorized` outcome, with the same `body`.
    */
   forward(
     incoming: IncomingMessage,
     outgoing: ServerResponse,
     request: ForwardRequest,
-  ): Promise<void>;
+  ): Promise<ForwardOutcome>;
   /** Destroys the keep-alive agent's sockets. */
   close(): void;
 }
@@ -47,153 +54,10 @@ export interface Forwarder {
 /** TRACE/TRACK echo the request, bearer included, into the response body (Cross-Site Tracing): never forwarded. */
 const methodsNeverForwarded: ReadonlySet<string> = new Set(['TRACE', 'TRACK', 'CONNECT']);
 
-interface ExchangeSettlement {
-  resolve(): void;
-  reject(error: GatewayError): void;
-}
-
-/** One forwarded request: its header timer, its upstream request once created, and how it ends. */
-class Exchange {
-  readonly #incoming: IncomingMessage;
-  readonly #outgoing: ServerResponse;
-  readonly #options: ForwarderOptions;
-  readonly #settlement: ExchangeSettlement;
-  readonly #request: ForwardRequest;
-  readonly #original: { readonly url: string | undefined; readonly headers: IncomingHttpHeaders };
-  readonly #logFields: { readonly method: string; readonly upstreamPath: string };
-  readonly #startedAt = performance.now();
-  #upstreamRequest: ClientRequest | undefined;
-  #headerTimer: NodeJS.Timeout | undefined;
-  #bytesReadAtLastCheck = 0;
-  #status: number | undefined;
-  #settled = false;
-
-  constructor(
-    incoming: IncomingMessage,
-    outgoing: ServerResponse,
-    request: ForwardRequest,
-    options: ForwarderOptions,
-    settlement: ExchangeSettlement,
-  ) {
-    this.#incoming = incoming;
-    this.#outgoing = outgoing;
-    this.#options = options;
-    this.#settlement = settlement;
-    this.#request = request;
-    this.#original = { url: incoming.url, headers: incoming.headers };
-    // Never the query: it carries OData filters with personal data (contract §5).
-    const upstreamPath = request.upstreamPath.split('?', 1)[0] ?? '';
-    this.#logFields = { method: incoming.method ?? 'GET', upstreamPath };
-  }
-
-  /**
-   * Rewrites the request httpxy will copy. The bearer goes into `incoming.headers` before the proxy
-   * sees the request: a header added in `proxyReq` is lost when Node has already flushed the head.
-   * httpxy appends `incoming.url` to the apiUrl's base path.
-   */
-  begin(): void {
-    const { accessToken, upstreamPath } = this.#request;
-    this.#incoming.headers = forwardableRequestHeaders(this.#original.headers, accessToken);
-    this.#incoming.url = upstreamPath;
-    this.#bytesReadAtLastCheck = this.#incoming.socket.bytesRead;
-    this.#headerTimer = setTimeout(() => this.#headerTimerFired(), this.#options.upstreamTimeoutMs);
-  }
-
-  upstreamRequestCreated(upstreamRequest: ClientRequest): void {
-    this.#upstreamRequest = upstreamRequest;
-    // It waited for a pooled socket past the end of this exchange: it must never be sent.
-    if (this.#settled) upstreamRequest.destroy();
-  }
-
-  /** Writes the upstream's status and policy-filtered headers in one step, then streams the body. */
-  responseArrived(upstreamResponse: IncomingMessage): void {
-    clearTimeout(this.#headerTimer);
-    if (this.#settled) {
-      upstreamResponse.destroy();
-      return;
-    }
-    const status = upstreamResponse.statusCode ?? 502;
-    try {
-      // writeHead marks the headers as sent at once: no upstream header can leak into a later problem.
-      this.#outgoing.writeHead(status, returnableResponseHeaders(upstreamResponse.headers));
-    } catch (error) {
-      this.failed(error);
-      return;
-    }
-    this.#status = status;
-    upstreamResponse.pipe(this.#outgoing);
-  }
-
-  failed(error: unknown): void {
-    if (this.#settled) {
-      this.#options.logger.debug(
-        { ...this.#logFields, errorCode: failureCode(error) },
-        'late upstream event',
-      );
-      return;
-    }
-    this.#settle();
-    this.#upstreamRequest?.destroy();
-    const errorCode = failureCode(error);
-    if (this.#outgoing.destroyed || this.#outgoing.socket?.destroyed === true) {
-      this.#options.logger.debug({ ...this.#logFields, errorCode }, 'client went away');
-      this.#settlement.resolve();
-    } else if (!this.#outgoing.headersSent) {
-      const gatewayError = toUpstreamGatewayError(error);
-      this.#options.logger.warn(
-        { ...this.#logFields, status: gatewayError.status, errorCode },
-        'upstream request failed',
-      );
-      // The rest of an unread upload must not be taken for the next request: close after the problem.
-      if (!this.#incoming.complete) this.#outgoing.shouldKeepAlive = false;
-      this.#settlement.reject(gatewayError);
-    } else {
-      this.#options.logger.warn(
-        { ...this.#logFields, status: this.#status, errorCode },
-        'upstream response failed after its headers were sent',
-      );
-      this.#outgoing.destroy();
-      this.#settlement.resolve();
-    }
-  }
-
-  /** The response is finished, or the browser went away (httpxy then destroys the upstream request). */
-  outgoingClosed(): void {
-    if (this.#settled) return;
-    this.#settle();
-    const outcome = this.#outgoing.writableFinished ? 'sent' : 'client went away';
-    const durationMs = Math.round(performance.now() - this.#startedAt);
-    this.#options.logger.debug({ ...this.#logFields, status: this.#status, durationMs }, outcome);
-    this.#settlement.resolve();
-  }
-
-  /**
-   * The limit bounds the wait for response headers, measured as time without progress: while the
-   * browser's upload is still arriving the upstream cannot be expected to answer, so the timer
-   * re-arms; once headers arrive it is gone and a long body streams for as long as it takes.
-   */
-  #headerTimerFired(): void {
-    const bytesRead = this.#incoming.socket.bytesRead;
-    if (!this.#incoming.complete && bytesRead > this.#bytesReadAtLastCheck) {
-      this.#bytesReadAtLastCheck = bytesRead;
-      this.#headerTimer?.refresh();
-      return;
-    }
-    this.failed(upstreamHeaderTimeoutError(this.#options.upstreamTimeoutMs));
-  }
-
-  /** Ends the exchange once; hands the gateway back the request as it received it (Hono reads `incoming.headers`). */
-  #settle(): void {
-    this.#settled = true;
-    clearTimeout(this.#headerTimer);
-    this.#incoming.url = this.#original.url;
-    this.#incoming.headers = this.#original.headers;
-  }
-}
-
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const target = validatedApiUrl(options.apiUrl);
   const agent = createKeepAliveAgent(target);
+  /** The latest exchange of each browser request: a replay replaces the one its 401 ended. */
   const exchanges = new WeakMap<IncomingMessage, Exchange>();
   // Created once: httpxy keeps one event emitter and the agent keeps the pool across requests.
   const proxyMiddleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
@@ -209,6 +73,17 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     // The default plugins answer "Error occurred while trying to proxy" with the URL and log URLs.
     ejectPlugins: true,
     plugins: [exchangeEvents(exchanges, options.logger)],
+    // Not a rewrite (the path comes back as is): http-proxy-middleware calls `pathRewrite` with its
+    // per-request copy of these options (`prepareProxyRequest`), after `router` and the IPv6 target
+    // normalisation, and hands that copy to httpxy's `web`. The exchange completes it there for its
+    // own request: a `target` object of its own (so httpxy's events name the send they belong to),
+    // and `buffer`, the stream httpxy pipes instead of `incoming` when the body was read beforehand.
+    // The shared options would race between concurrent requests; `router` runs before the IPv6
+    // normalisation, which may replace the target object it returns.
+    pathRewrite: (path, incoming, _outgoing, requestOptions) => {
+      if (requestOptions !== undefined) exchanges.get(incoming)?.configure(requestOptions);
+      return path;
+    },
     // No `proxyTimeout` and no `timeout`. httpxy's `proxyTimeout` is `ClientRequest.setTimeout`, an
     // idle timer on the upstream socket: it fires as ECONNRESET "socket hang up" (a 502, not a 504),
     // cuts a body that pauses (or is held back by a slow browser) longer than the limit after the
@@ -218,9 +93,9 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
   return {
     forward(incoming, outgoing, request) {
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<ForwardOutcome>((resolve, reject) => {
         if (outgoing.destroyed || outgoing.writableEnded) {
-          resolve(); // the browser went away (or was answered) before forwarding began
+          resolve(relayed); // the browser went away (or was answered) before forwarding began
           return;
         }
         const method = incoming.method ?? '';
@@ -228,6 +103,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           reject(
             new GatewayError(405, 'method_not_allowed', `the ${method} method is never forwarded`),
           );
+          return;
+        }
+        // A second send reads an `incoming` that has ended: piped, it would never end the upstream request.
+        if (request.body === undefined && exchanges.has(incoming)) {
+          reject(new TypeError('a request forwarded again must carry the body it was read into'));
           return;
         }
         const exchange = new Exchange(incoming, outgoing, request, options, { resolve, reject });
@@ -245,11 +125,20 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   };
 }
 
-/** Routes httpxy's events to the exchange of their request. */
+/**
+ * Routes httpxy's events to the exchange of their request. Every listener of an earlier send of the
+ * same browser request stays registered (httpxy adds them per send), so an event is taken only by
+ * the exchange it names: `error` carries the target object the exchange configured, `proxyReq` the
+ * options holding it. `proxyRes` names none, and needs none: an upstream request answers once, and
+ * an exchange that ends before its answer destroys its upstream request.
+ */
 function exchangeEvents(exchanges: WeakMap<IncomingMessage, Exchange>, logger: Logger): Plugin {
   return (proxyServer) => {
-    proxyServer.on('proxyReq', (upstreamRequest, incoming) => {
-      exchanges.get(incoming)?.upstreamRequestCreated(upstreamRequest);
+    proxyServer.on('proxyReq', (upstreamRequest, incoming, _outgoing, requestOptions) => {
+      const exchange = exchanges.get(incoming);
+      if (exchange?.owns(requestOptions.target) === true)
+        exchange.upstreamRequestCreated(upstreamRequest);
+      else upstreamRequest.destroy(); // an exchange already replaced: never sent
     });
     proxyServer.on('proxyRes', (upstreamResponse, incoming) => {
       const exchange = exchanges.get(incoming);
@@ -257,11 +146,12 @@ function exchangeEvents(exchanges: WeakMap<IncomingMessage, Exchange>, logger: L
       else exchange.responseArrived(upstreamResponse);
     });
     // A listener must exist: httpxy rejects (and HPM re-emits, which throws) when none does.
-    proxyServer.on('error', (error, incoming) => {
+    proxyServer.on('error', (error, incoming, _outgoing, requestTarget) => {
       const exchange = incoming === undefined ? undefined : exchanges.get(incoming);
-      if (exchange === undefined)
-        logger.warn({ errorCode: failureCode(error) }, 'proxy error outside an exchange');
-      else exchange.failed(error);
+      if (exchange?.owns(requestTarget) === true) exchange.failed(error);
+      else if (exchange !== undefined)
+        logger.debug({ errorCode: failureCode(error) }, 'late upstream event of an earlier send');
+      else logger.warn({ errorCode: failureCode(error) }, 'proxy error outside an exchange');
     });
   };
 }

@@ -1,6 +1,11 @@
 // The in-process store: Maps with the Redis store's exact semantics, for development and single-process use.
 import { GatewayError } from '../errors/gateway-error.ts';
-import { assertCallerFieldNames, assertMilliseconds } from './store-arguments.ts';
+import {
+  assertCallerFieldNames,
+  assertMilliseconds,
+  assertReleaseArguments,
+  assertReplaceArguments,
+} from './store-arguments.ts';
 import type { SessionRead, Store } from './store.ts';
 
 /** Expired entries are dropped on access; the sweep bounds memory held by entries nobody reads again. */
@@ -13,13 +18,14 @@ interface SessionEntry {
   expiresAtMs: number;
 }
 
-/** A claim from `claimOnce`: only its presence matters (Redis holds the string "1"). */
-interface ClaimEntry {
-  readonly kind: 'claim';
+/** A Redis string: a claim from `claimOnce` (holding "1"), a lock's owner token or its recorded outcome. */
+interface StringEntry {
+  readonly kind: 'string';
+  readonly value: string;
   readonly expiresAtMs: number;
 }
 
-type Entry = SessionEntry | ClaimEntry;
+type Entry = SessionEntry | StringEntry;
 
 export interface MemoryStoreOptions {
   readonly sweepIntervalMs?: number;
@@ -113,13 +119,63 @@ export class MemoryStore implements Store {
     for (const field of fields) entry.fields.delete(field);
   }
 
+  async replaceSessionFields(
+    key: string,
+    expected: { readonly field: string; readonly value: string },
+    set: Readonly<Record<string, string>>,
+    remove: readonly string[],
+  ): Promise<boolean> {
+    this.#assertOpen();
+    assertReplaceArguments(expected.field, set, remove);
+    const entry = this.#session(key, Date.now());
+    if (entry?.fields.get(expected.field) !== expected.value) return false;
+    // The entry object, its expiry and absolute deadline included, stays: only fields change.
+    for (const [field, value] of Object.entries(set)) entry.fields.set(field, value);
+    for (const field of remove) entry.fields.delete(field);
+    return true;
+  }
+
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
     this.#assertOpen();
     assertMilliseconds('ttlMs', ttlMs, 1);
     const now = Date.now();
     // Like SET NX: a live key of any kind, a session included, refuses the claim.
     if (this.#live(key, now) !== null) return false;
-    this.#entries.set(key, { kind: 'claim', expiresAtMs: now + ttlMs });
+    this.#entries.set(key, { kind: 'string', value: '1', expiresAtMs: now + ttlMs });
+    return true;
+  }
+
+  async acquireLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    this.#assertOpen();
+    assertMilliseconds('ttlMs', ttlMs, 1);
+    const now = Date.now();
+    // Like SET NX: a live key of any kind, a session included, refuses the lock.
+    if (this.#live(key, now) !== null) return false;
+    this.#entries.set(key, { kind: 'string', value: owner, expiresAtMs: now + ttlMs });
+    return true;
+  }
+
+  async readLock(key: string): Promise<string | null> {
+    this.#assertOpen();
+    return this.#string(key, Date.now())?.value ?? null;
+  }
+
+  async releaseLock(
+    key: string,
+    owner: string,
+    outcome?: { readonly value: string; readonly ttlMs: number },
+  ): Promise<boolean> {
+    this.#assertOpen();
+    assertReleaseArguments(owner, outcome);
+    const now = Date.now();
+    if (this.#string(key, now)?.value !== owner) return false;
+    if (outcome === undefined) this.#entries.delete(key);
+    else
+      this.#entries.set(key, {
+        kind: 'string',
+        value: outcome.value,
+        expiresAtMs: now + outcome.ttlMs,
+      });
     return true;
   }
 
@@ -161,6 +217,14 @@ export class MemoryStore implements Store {
     const entry = this.#live(key, now);
     if (entry === null) return null;
     if (entry.kind !== 'session') throw wrongKind(key);
+    return entry;
+  }
+
+  /** The live string at `key`; a session there is WRONGTYPE, as Redis's GET answers. */
+  #string(key: string, now: number): StringEntry | null {
+    const entry = this.#live(key, now);
+    if (entry === null) return null;
+    if (entry.kind !== 'string') throw wrongKind(key);
     return entry;
   }
 

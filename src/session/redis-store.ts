@@ -2,11 +2,13 @@
 import { Redis } from 'ioredis';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
+import { defineScripts, type ScriptCommands } from './redis-scripts.ts';
 import type { SessionRead, Store } from './store.ts';
 import {
-  absoluteDeadlineField,
   assertCallerFieldNames,
   assertMilliseconds,
+  assertReleaseArguments,
+  assertReplaceArguments,
 } from './store-arguments.ts';
 
 /** A request waits at most this long for Redis before the gateway answers 503. */
@@ -35,44 +37,6 @@ function storeUnavailable(error: unknown): GatewayError {
   });
 }
 
-/**
- * KEYS[1] session key; ARGV[1] now, ARGV[2] idle deadline (epoch ms), ARGV[3..] fields.
- * Returns nil, or the absolute deadline followed by the field values. The caller's clock decides
- * the absolute timeout so both stores judge it alike; Redis's clock only runs the expiry.
- */
-const readSessionScript = `
-local values = redis.call('HMGET', KEYS[1], '${absoluteDeadlineField}', unpack(ARGV, 3))
-local absoluteDeadline = tonumber(values[1])
-if absoluteDeadline == nil then return nil end
-if absoluteDeadline <= tonumber(ARGV[1]) then
-  redis.call('DEL', KEYS[1])
-  return nil
-end
-local expireAt = ARGV[2]
-if absoluteDeadline < tonumber(ARGV[2]) then expireAt = values[1] end
-redis.call('PEXPIREAT', KEYS[1], expireAt)
-return values`;
-
-/** KEYS[1] session key; ARGV[1] absolute deadline, ARGV[2] expiry, ARGV[3..] field/value pairs. */
-const createSessionScript = `
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], '${absoluteDeadlineField}', ARGV[1], unpack(ARGV, 3))
-redis.call('PEXPIREAT', KEYS[1], ARGV[2])
-return 1`;
-
-/** KEYS[1] session key; ARGV field/value pairs. HSET keeps the key's expiry. */
-const updateSessionScript = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
-return 1`;
-
-/** The commands `defineCommand` adds (EVALSHA, falling back to EVAL when the script is not loaded). */
-interface ScriptCommands {
-  readSession(key: string, ...args: string[]): Promise<(string | null)[] | null>;
-  createSession(key: string, ...args: string[]): Promise<number>;
-  updateSession(key: string, ...args: string[]): Promise<number>;
-}
-
 export interface RedisStoreOptions {
   /** redis:// or rediss:// URL; it may hold a password, so it is never logged. */
   readonly url: string;
@@ -95,10 +59,7 @@ export class RedisStore implements Store {
       // Never give up: the gateway starts without Redis and recovers when it comes back.
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 16), maxReconnectDelayMs),
     });
-    client.defineCommand('readSession', { numberOfKeys: 1, lua: readSessionScript });
-    client.defineCommand('createSession', { numberOfKeys: 1, lua: createSessionScript });
-    client.defineCommand('updateSession', { numberOfKeys: 1, lua: updateSessionScript });
-    this.#client = client as Redis & ScriptCommands;
+    this.#client = defineScripts(client);
     logConnectionState(client, options.logger);
   }
 
@@ -147,10 +108,55 @@ export class RedisStore implements Store {
     await this.#run(() => this.#client.hdel(key, ...fields));
   }
 
+  async replaceSessionFields(
+    key: string,
+    expected: { readonly field: string; readonly value: string },
+    set: Readonly<Record<string, string>>,
+    remove: readonly string[],
+  ): Promise<boolean> {
+    assertReplaceArguments(expected.field, set, remove);
+    const pairs = Object.entries(set).flat();
+    const setCount = String(pairs.length / 2);
+    const replaced = await this.#run(() =>
+      this.#client.replaceSessionFields(
+        key,
+        expected.field,
+        expected.value,
+        setCount,
+        ...pairs,
+        ...remove,
+      ),
+    );
+    return replaced === 1;
+  }
+
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
     assertMilliseconds('ttlMs', ttlMs, 1);
     const reply = await this.#run(() => this.#client.set(key, '1', 'PX', ttlMs, 'NX'));
     return reply === 'OK';
+  }
+
+  async acquireLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    assertMilliseconds('ttlMs', ttlMs, 1);
+    const reply = await this.#run(() => this.#client.set(key, owner, 'PX', ttlMs, 'NX'));
+    return reply === 'OK';
+  }
+
+  async readLock(key: string): Promise<string | null> {
+    return this.#run(() => this.#client.get(key));
+  }
+
+  async releaseLock(
+    key: string,
+    owner: string,
+    outcome?: { readonly value: string; readonly ttlMs: number },
+  ): Promise<boolean> {
+    assertReleaseArguments(owner, outcome);
+    const outcomeArguments = outcome === undefined ? [] : [outcome.value, String(outcome.ttlMs)];
+    const released = await this.#run(() =>
+      this.#client.releaseLock(key, owner, ...outcomeArguments),
+    );
+    return released === 1;
   }
 
   async delete(keys: readonly string[]): Promise<void> {

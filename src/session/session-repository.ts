@@ -11,12 +11,33 @@ import type {
   ProxySessionView,
   SessionSnapshot,
   SessionUser,
+  StoredRefreshFailure,
 } from './session-types.ts';
 import type { TokenCipher } from './token-cipher.ts';
 
 export interface SessionRepository {
   /** The session and one provider's tokens, for the proxy: one store round trip, one decrypt. Null: gone or expired. */
   loadForProxy(sessionId: string, provider: ProviderId): Promise<ProxySessionView | null>;
+  /**
+   * Stores refreshed tokens if the stored ones are still `version` (compare-and-set), clearing any
+   * recorded refresh failure. False when the session is gone or another write came first.
+   */
+  replaceTokens(
+    sessionId: string,
+    provider: ProviderId,
+    version: string,
+    tokens: ProviderTokens,
+  ): Promise<boolean>;
+  /**
+   * Ends one provider's connection after a rejected refresh: deletes its tokens and records why, if
+   * the stored tokens are still `version`. The other providers of the session are untouched.
+   */
+  recordRejectedRefresh(
+    sessionId: string,
+    provider: ProviderId,
+    version: string,
+    failure: StoredRefreshFailure,
+  ): Promise<boolean>;
   /** Everything the session holds, for `/auth/session` and logins that join it. */
   loadSnapshot(sessionId: string): Promise<SessionSnapshot | null>;
   /**
@@ -67,9 +88,39 @@ export function createSessionRepository(options: {
     async loadForProxy(sessionId, provider) {
       const key = keys.session(sessionId);
       const field = sessionFields.tokens(provider);
-      const read = await store.readSession(key, [field], now() + idleMs);
+      const failureField = sessionFields.refreshFailure(provider);
+      const read = await store.readSession(key, [field, failureField], now() + idleMs);
       if (read === null) return null;
-      return { sessionId, tokens: open<ProviderTokens>(key, field, read.values[0]) };
+      const tokens = open<ProviderTokens>(key, field, read.values[0]);
+      return {
+        sessionId,
+        tokens,
+        version: tokens === null ? null : (read.values[0] ?? null),
+        refreshFailure: open<StoredRefreshFailure>(key, failureField, read.values[1]),
+      };
+    },
+
+    async replaceTokens(sessionId, provider, version, tokens) {
+      const key = keys.session(sessionId);
+      const field = sessionFields.tokens(provider);
+      return store.replaceSessionFields(
+        key,
+        { field, value: version },
+        { [field]: seal(key, field, tokens) },
+        [sessionFields.refreshFailure(provider)],
+      );
+    },
+
+    async recordRejectedRefresh(sessionId, provider, version, failure) {
+      const key = keys.session(sessionId);
+      const field = sessionFields.tokens(provider);
+      const failureField = sessionFields.refreshFailure(provider);
+      return store.replaceSessionFields(
+        key,
+        { field, value: version },
+        { [failureField]: seal(key, failureField, failure) },
+        [field],
+      );
     },
 
     async loadSnapshot(sessionId) {

@@ -23,10 +23,22 @@ export interface ProviderTokens {
   readonly subject: string | null;
 }
 
+/** Why a refresh ended a provider's connection: reported to every later request until the next login. */
+export interface StoredRefreshFailure {
+  /** The provider's RFC 6749 §5.2 `error` code, when it sent one. */
+  readonly providerError: string | null;
+}
+
 /** What the proxy needs for one request: one read, one decrypt. */
 export interface ProxySessionView {
   readonly sessionId: string;
   readonly tokens: ProviderTokens | null;
+  /**
+   * The stored ciphertext of `tokens`, opaque: a refresh writes its result only while the stored
+   * value is still this one (compare-and-set), so it never overwrites a newer write.
+   */
+  readonly version: string | null;
+  readonly refreshFailure: StoredRefreshFailure | null;
 }
 
 /** What `/auth/session` shows. */

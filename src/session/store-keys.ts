@@ -14,12 +14,15 @@ export interface StoreKeys {
   session(sessionId: string): string;
   /** Marks a login state as used (single use of the callback). */
   usedLoginState(state: string): string;
+  /** The lock of one (session, provider) refresh, shared by every gateway process on this store. */
+  refreshLock(sessionId: string, provider: ProviderId): string;
 }
 
 export function createStoreKeys(prefix: string): StoreKeys {
   return {
     session: (sessionId) => `${prefix}session:${digest(sessionId)}`,
     usedLoginState: (state) => `${prefix}login-used:${digest(state)}`,
+    refreshLock: (sessionId, provider) => `${prefix}refresh-lock:${digest(sessionId)}:${provider}`,
   };
 }
 
@@ -27,4 +30,6 @@ export function createStoreKeys(prefix: string): StoreKeys {
 export const sessionFields = {
   user: 'user',
   tokens: (provider: ProviderId) => `tokens:${provider}`,
+  /** Why a refresh ended this provider's connection, kept until the next login replaces the record. */
+  refreshFailure: (provider: ProviderId) => `refresh-failure:${provider}`,
 } as const;

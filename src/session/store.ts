@@ -9,10 +9,10 @@ export interface SessionRead {
 }
 
 /**
- * Storage for sessions (hashes holding the user and the sealed tokens) and single-use claims (a
- * login state marked as used). Keys are full keys (the caller adds REDIS_KEY_PREFIX); every write
- * sets an expiry, so nothing lives forever. Values are opaque strings: callers encrypt what is
- * secret before it gets here.
+ * Storage for sessions (hashes holding the user and the sealed tokens), single-use claims (a login
+ * state marked as used) and locks (one token refresh at a time across processes). Keys are full
+ * keys (the caller adds REDIS_KEY_PREFIX); every write sets an expiry, so nothing lives forever.
+ * Values are opaque strings: callers encrypt what is secret before it gets here.
  *
  * Every method rejects with a GatewayError `store_unavailable` (503) when the backend cannot answer.
  */
@@ -50,6 +50,40 @@ export interface Store {
    * any number of concurrent callers. Single use without storing anything before it is used.
    */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
+
+  /**
+   * Compare-and-set on a session hash, atomically: when field `expected.field` holds exactly
+   * `expected.value`, sets the `set` fields and deletes the `remove` fields, keeping the hash's expiry
+   * and absolute deadline. False (nothing written) when the hash is gone or the field holds anything
+   * else (absent included).
+   */
+  replaceSessionFields(
+    key: string,
+    expected: { readonly field: string; readonly value: string },
+    set: Readonly<Record<string, string>>,
+    remove: readonly string[],
+  ): Promise<boolean>;
+
+  /**
+   * Takes the lock at `key` for `owner` unless the key holds any value (`SET key owner NX PX ttlMs`).
+   * True when taken. The expiry bounds how long a holder that dies can block others.
+   */
+  acquireLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
+
+  /** The value at a lock key (an owner token or a recorded outcome), or null when free. */
+  readLock(key: string): Promise<string | null>;
+
+  /**
+   * Ends `owner`'s hold: deletes the key, or — with `outcome` — replaces its value with `outcome.value`
+   * for `outcome.ttlMs` (so waiters can read what happened). Does nothing when the key no longer holds
+   * `owner` (it expired, perhaps taken by another): only the owner releases (compare-and-delete, one Lua script).
+   * Resolves true when it released, false when it was not the owner anymore.
+   */
+  releaseLock(
+    key: string,
+    owner: string,
+    outcome?: { readonly value: string; readonly ttlMs: number },
+  ): Promise<boolean>;
 
   /** Deletes keys of any kind. */
   delete(keys: readonly string[]): Promise<void>;

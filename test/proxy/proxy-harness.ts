@@ -6,6 +6,7 @@ import {
   type IncomingHttpHeaders,
   type IncomingMessage,
   type Server,
+  type ServerResponse,
 } from 'node:http';
 import { connect } from 'node:net';
 import { serve, type HttpBindings } from '@hono/node-server';
@@ -30,9 +31,32 @@ export interface ProxyHarness {
   close(): Promise<void>;
 }
 
+/** What the catch-all hands a route: the raw request and response, and the resolved upstream path. */
+export interface RouteRequest {
+  readonly context: Context<{ Bindings: HttpBindings }>;
+  readonly incoming: IncomingMessage;
+  readonly outgoing: ServerResponse;
+  readonly upstreamPath: string;
+  readonly forwarder: Forwarder;
+}
+
+/**
+ * The catch-all's work once the path is resolved: returns the route's own answer, or undefined once
+ * the forwarder has answered; a thrown error becomes a problem, as `app.onError` makes it.
+ */
+export type ProxyRoute = (request: RouteRequest) => Promise<Response | undefined>;
+
+/** Forwards once, as the gateway did before an upstream 401 could be replayed. */
+export const forwardOnce: ProxyRoute = async ({ incoming, outgoing, upstreamPath, forwarder }) => {
+  await forwarder.forward(incoming, outgoing, { upstreamPath, accessToken: testAccessToken });
+  return undefined;
+};
+
 export interface HarnessOptions {
   readonly apiUrl: URL;
   readonly upstreamTimeoutMs?: number;
+  /** The catch-all's work; `forwardOnce` by default. */
+  readonly route?: ProxyRoute;
 }
 
 function problemResponse(c: Context, error: unknown): Response {
@@ -50,14 +74,13 @@ export async function startProxyHarness(options: HarnessOptions): Promise<ProxyH
   });
   const app = new Hono<{ Bindings: HttpBindings }>();
   // The gateway's catch-all, as the gateway writes it; `onError` stands in for its one mapping point.
+  const route = options.route ?? forwardOnce;
   app.all('/graph/*', async (c) => {
-    const { upstreamPath } = resolveUpstreamPath(c.env.incoming.url!, '/graph');
+    const { incoming, outgoing } = c.env;
+    const { upstreamPath } = resolveUpstreamPath(incoming.url!, '/graph');
     try {
-      await forwarder.forward(c.env.incoming, c.env.outgoing, {
-        upstreamPath,
-        accessToken: testAccessToken,
-      });
-      return RESPONSE_ALREADY_SENT;
+      const answer = await route({ context: c, incoming, outgoing, upstreamPath, forwarder });
+      return answer ?? RESPONSE_ALREADY_SENT;
     } catch (error) {
       return problemResponse(c, error);
     }
@@ -140,4 +163,49 @@ export async function sendRaw(port: number, head: string): Promise<string> {
   await Promise.race([once(socket, 'close'), once(socket, 'end')]);
   socket.destroy();
   return Buffer.concat(chunks).toString('latin1').split('\r\n', 1)[0] ?? '';
+}
+
+export interface AnsweredUpload {
+  readonly response: IncomingMessage;
+  /** Bytes of the body written before the answer came (the rest was never sent). */
+  readonly sentBytes: number;
+  /** Settles when the connection closes (the server hung up, or it was already closed). */
+  readonly connectionClosed: Promise<void>;
+}
+
+/**
+ * Writes a body of `totalBytes` 1 MiB chunk by chunk, under its Content-Length, and stops as soon
+ * as the response head arrives: a browser whose upload the server answered early.
+ */
+export async function uploadUntilAnswered(
+  port: number,
+  options: { method: string; path: string; totalBytes: number },
+): Promise<AnsweredUpload> {
+  const request = httpRequest({
+    host: '127.0.0.1',
+    port,
+    agent: false,
+    method: options.method,
+    path: options.path,
+    headers: { 'content-length': String(options.totalBytes) },
+  });
+  request.on('error', () => undefined);
+  const connectionClosed = new Promise<void>((resolve) => {
+    request.once('socket', (socket) => {
+      if (socket.destroyed) resolve();
+      else socket.once('close', () => resolve());
+    });
+  });
+  let answered = false;
+  const answer = responseOf(request).finally(() => (answered = true));
+  const chunk = Buffer.alloc(Math.min(1024 * 1024, options.totalBytes), 0x61);
+  let sentBytes = 0;
+  while (!answered && !request.destroyed && sentBytes < options.totalBytes) {
+    const size = Math.min(chunk.length, options.totalBytes - sentBytes);
+    sentBytes += size;
+    if (!request.write(chunk.subarray(0, size))) {
+      await Promise.race([once(request, 'drain'), answer, connectionClosed]);
+    }
+  }
+  return { response: await answer, sentBytes, connectionClosed };
 }

@@ -55,6 +55,41 @@ export const echoReceived: UpstreamHandler = async (_request, response, recorded
   response.end(JSON.stringify({ url: recorded.url, ...body }));
 };
 
+/** ServiceNow's challenge: relayed to a browser, it would pop a native login dialog. */
+export const serviceNowChallenge = 'Basic realm="Service-now"';
+
+/**
+ * Answers the first `count` requests 401 as ServiceNow does (challenge, a cookie, its JSON error),
+ * after reading their body; every later one with `then`.
+ */
+export function unauthorizedFirst(
+  count: number,
+  then: UpstreamHandler = echoReceived,
+): UpstreamHandler {
+  let answered = 0;
+  return async (request, response, recorded) => {
+    answered += 1;
+    if (answered > count) return then(request, response, recorded);
+    await recorded.body;
+    response.writeHead(401, {
+      'www-authenticate': serviceNowChallenge,
+      'set-cookie': 'glide_user_route=upstream',
+      'x-upstream-only': 'leaked',
+      'content-type': 'application/json',
+    });
+    response.end('{"error":{"message":"User Not Authenticated"}}');
+  };
+}
+
+/** What the upstream records for a body that arrived whole: to compare with `await recorded.body`. */
+export function receivedWhole(bytes: Buffer): ReceivedBody {
+  return {
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    length: bytes.length,
+    complete: true,
+  };
+}
+
 /** Reads the body only when first asked, so a handler can leave it unread (backpressure tests). */
 function readBody(request: IncomingMessage): Promise<ReceivedBody> {
   const hash = createHash('sha256');

@@ -139,6 +139,7 @@ describe('the scripted provider answering well', () => {
       clientAuthenticated: true,
       hadCodeVerifier: true,
       pkceMatched: true,
+      refreshTokenState: null,
     });
   });
 

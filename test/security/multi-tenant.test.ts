@@ -24,14 +24,17 @@ const secondAllowedTenant = randomUUID();
 beforeAll(async () => {
   stand = await startScriptedAuthorizationServer({ multiTenant: true });
   allowedTenant = stand.tenantId;
-  harness = await startGatewayHarness({
-    GRAPH_TENANT_ID: 'organizations',
-    GRAPH_ALLOWED_TENANTS: `${allowedTenant},${secondAllowedTenant.toUpperCase()}`,
-    GRAPH_ISSUER: stand.discoveryIssuer,
-    GRAPH_CLIENT_ID: stand.clientId,
-    GRAPH_CLIENT_SECRET: stand.clientSecret,
-    PROVIDER_TIMEOUT_S: '2',
-  });
+  harness = await startGatewayHarness(
+    {
+      GRAPH_TENANT_ID: 'organizations',
+      GRAPH_ALLOWED_TENANTS: `${allowedTenant},${secondAllowedTenant.toUpperCase()}`,
+      GRAPH_ISSUER: stand.discoveryIssuer,
+      GRAPH_CLIENT_ID: stand.clientId,
+      GRAPH_CLIENT_SECRET: stand.clientSecret,
+      PROVIDER_TIMEOUT_S: '2',
+    },
+    { graphTokens: stand },
+  );
 });
 afterAll(async () => {
   await harness?.close();
@@ -158,5 +161,37 @@ describe('multi-tenant login (GRAPH_TENANT_ID=organizations)', () => {
     // A code, an access token, a refresh token and an ID token for each of the three logins.
     expect(stand.issuedSecrets.length - issuedBefore).toBe(12);
     expectNothingLeaked('');
+  });
+});
+
+describe('multi-tenant refresh', () => {
+  /** Past the stand-in's 3600 s access-token lifetime. */
+  const pastExpiryMs = 2 * 60 * 60 * 1000;
+  const csrf = { 'x-csrf': '1' };
+
+  it("accepts a refresh whose ID token names an allowed tenant, validated against that tenant's issuer", async () => {
+    const browser = new TestBrowser();
+    expect((await attempt(browser, {})).response.status).toBe(302);
+    harness.clock.advance(pastExpiryMs);
+    const before = stand.tokenRequests.length;
+    const response = await browser.fetch(`${harness.url}/graph/v1.0/me`, { headers: csrf });
+    expect(response.status).toBe(200);
+    expect(stand.tokenRequests.slice(before)).toMatchObject([
+      { grantType: 'refresh_token', refreshTokenState: 'latest' },
+    ]);
+  });
+
+  it('refuses a refresh whose ID token names a tenant outside the list: refresh_failed, tokens gone', async () => {
+    const browser = new TestBrowser();
+    expect((await attempt(browser, {})).response.status).toBe(302);
+    harness.clock.advance(pastExpiryMs);
+    stand.script = { tenantId: randomUUID() };
+    const response = await browser.fetch(`${harness.url}/graph/v1.0/me`, { headers: csrf });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ reason: 'refresh_failed', provider: 'graph' });
+    const session = (await (await browser.fetch(`${harness.url}/auth/session`)).json()) as {
+      providers: { graph: { connected: boolean } };
+    };
+    expect(session.providers.graph.connected).toBe(false);
   });
 });

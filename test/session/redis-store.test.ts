@@ -81,6 +81,36 @@ describe('RedisStore on a real Redis', () => {
     );
   });
 
+  it('a failed compare-and-set or lock release never carries its values in the cause either', async () => {
+    const lockKey = key('wrongtype-lock');
+    const sessionKey = key('wrongtype-session');
+    expect(await store.acquireLock(lockKey, 'OWNER-SECRET-TOKEN', longMs)).toBe(true);
+    await store.createSession(sessionKey, { user: 'alice' }, inMs(longMs), inMs(longMs));
+    const calls = {
+      replaceSessionFields: () =>
+        store.replaceSessionFields(
+          lockKey,
+          { field: 'tokens:graph', value: 'EXPECTED-SECRET-VALUE' },
+          { 'tokens:graph': 'SEALED-SECRET-VALUE' },
+          [],
+        ),
+      releaseLock: () =>
+        store.releaseLock(sessionKey, 'OWNER-SECRET-TOKEN', {
+          value: 'OUTCOME-SECRET-VALUE',
+          ttlMs: longMs,
+        }),
+    };
+    for (const [method, call] of Object.entries(calls)) {
+      const failure = await call().then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(failure, method).toBeInstanceOf(GatewayError);
+      const cause = inspect((failure as GatewayError).cause, { depth: 6 });
+      expect(cause, method).not.toMatch(/SECRET/);
+    }
+  });
+
   it('every key written carries an expiry', async () => {
     const sessionKey = key('session');
     const claimKey = key('claim');
@@ -96,6 +126,24 @@ describe('RedisStore on a real Redis', () => {
     expect(await store.claimOnce(claimKey, longMs)).toBe(true);
     expect(await ttlOf(claimKey)).toBeGreaterThan(0);
     expect(await ttlOf(claimKey)).toBeLessThanOrEqual(longMs);
+
+    const lockKey = key('lock');
+    expect(await store.acquireLock(lockKey, 'owner', longMs)).toBe(true);
+    expect(await ttlOf(lockKey)).toBeGreaterThan(0);
+    expect(await ttlOf(lockKey)).toBeLessThanOrEqual(longMs);
+    expect(await store.releaseLock(lockKey, 'owner', { value: 'refreshed', ttlMs: 5_000 })).toBe(
+      true,
+    );
+    expect(await ttlOf(lockKey)).toBeGreaterThan(0);
+    expect(await ttlOf(lockKey)).toBeLessThanOrEqual(5_000);
+    const sessionTtlBefore = await ttlOf(sessionKey);
+    const expected = { field: 'user', value: 'alice' };
+    expect(
+      await store.replaceSessionFields(sessionKey, expected, { user: 'bob' }, ['user:extra']),
+    ).toBe(true);
+    // Kept, not refreshed: a token refresh never extends the session.
+    expect(await ttlOf(sessionKey)).toBeGreaterThan(0);
+    expect(await ttlOf(sessionKey)).toBeLessThanOrEqual(sessionTtlBefore);
 
     // Every key in the database, the contract suite's included, was written by a store.
     const written = await redis.client.keys('*');
@@ -190,6 +238,11 @@ describe('RedisStore on a real Redis', () => {
       updateSession: () => store.updateSession(sessionKey, { user: 'alice' }),
       deleteSessionFields: () => store.deleteSessionFields(sessionKey, ['user']),
       claimOnce: () => store.claimOnce(sessionKey, longMs),
+      replaceSessionFields: () =>
+        store.replaceSessionFields(sessionKey, { field: 'user', value: 'alice' }, {}, []),
+      acquireLock: () => store.acquireLock(sessionKey, 'owner', longMs),
+      readLock: () => store.readLock(sessionKey),
+      releaseLock: () => store.releaseLock(sessionKey, 'owner'),
       delete: () => store.delete([sessionKey]),
       ping: () => store.ping(),
     };

@@ -1,4 +1,4 @@
-// Starts the whole stack for an end-to-end test: Redis, the OpenID provider, mock Graph, and the gateway on loopback.
+// Starts the whole stack for an end-to-end test: Redis, the OpenID provider, mock Graph, optionally ServiceNow, and the gateway on loopback.
 import { unsealData } from 'iron-session';
 import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
@@ -9,6 +9,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { startMockGraph, type MockGraph } from './mock-graph.ts';
 import { startOpenIdProvider, type TestOpenIdProvider } from './openid-provider.ts';
 import { freePort, startRedis, type TestRedis } from './redis-server.ts';
+import { startServiceNowStandIn, type ServiceNowStandIn } from './servicenow-stand-in.ts';
 import type { TestBrowser } from './test-browser.ts';
 
 export const sessionSecret = 'test-session-secret-0123456789-abcdefghij';
@@ -30,19 +31,41 @@ export interface GatewayHarness {
   readonly redis: TestRedis;
   readonly openIdProvider: TestOpenIdProvider;
   readonly graph: MockGraph;
+  /** The ServiceNow stand-in, when the harness was started with `serviceNow: true`. */
+  readonly serviceNow: ServiceNowStandIn | null;
   readonly config: GatewayConfig;
   readonly gateway: Gateway;
-  /** Every log line the gateway wrote, as raw JSON text. */
+  /** Every log line the gateway (and its replicas) wrote, as raw JSON text. */
   readonly logs: string[];
+  /** The gateway's clock: `advance` moves it forward, so a token expires without waiting for it. */
+  readonly clock: { advance(milliseconds: number): void };
   /** Signs `browser` in to Graph; resolves with the gateway's answer to the callback. */
   login(browser: TestBrowser, query?: string): Promise<Response>;
+  /** Signs `browser` in to ServiceNow (requires `serviceNow: true`). */
+  loginServiceNow(browser: TestBrowser, query?: string): Promise<Response>;
+  /**
+   * A second gateway process in all but name: its own app, store connection and port, the same
+   * configuration, Redis and clock. Cookies are per host, so a browser's session works on both.
+   */
+  startReplica(): Promise<{ readonly url: string; close(): Promise<void> }>;
   /** Stops the gateway gracefully, as SIGTERM does, leaving the stand-ins running. */
   stop(graceMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /** Start the ServiceNow stand-in and enable the `servicenow` provider. */
+  readonly serviceNow?: boolean;
+  /**
+   * The authorization server whose tokens mock Graph accepts: the oidc-provider stand-in (default)
+   * or a scripted one the test also names in GRAPH_ISSUER.
+   */
+  readonly graphTokens?: Pick<TestOpenIdProvider, 'tenantId' | 'introspect'>;
+}
+
 export async function startGatewayHarness(
   environment: Record<string, string> = {},
+  options: HarnessOptions = {},
 ): Promise<GatewayHarness> {
   const redis = await startRedis();
   const port = await freePort();
@@ -53,7 +76,10 @@ export async function startGatewayHarness(
     // Short-lived like the tokens the refresh logic must handle (Entra: 60-90 minutes).
     accessTokenTtlSeconds: 300,
   });
-  const graph = await startMockGraph({ openIdProvider });
+  const graph = await startMockGraph({ openIdProvider: options.graphTokens ?? openIdProvider });
+  const serviceNow = options.serviceNow
+    ? await startServiceNowStandIn({ redirectUris: [`${url}/auth/callback/servicenow`] })
+    : null;
   const config = loadConfig({
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -68,32 +94,57 @@ export async function startGatewayHarness(
     GRAPH_API_URL: graph.url,
     PROVIDER_TIMEOUT_S: '3',
     UPSTREAM_TIMEOUT_S: '2',
+    ...(serviceNow?.environment() ?? {}),
     ...environment,
   });
   const logs: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
-  const gateway = buildGateway(config, logger);
+  let clockOffsetMs = 0;
+  const now = (): number => Date.now() + clockOffsetMs;
+  const gateway = buildGateway(config, logger, { now });
   const server = serveGateway(gateway, { port, hostname: '127.0.0.1' });
   await server.listening;
+  const replicas: { close(): Promise<void> }[] = [];
+  const signIn = async (browser: TestBrowser, provider: string, query: string) => {
+    const callback = await browser.followUntil(
+      `${url}/auth/login/${provider}${query}`,
+      `${url}/auth/callback/`,
+    );
+    return browser.fetch(callback);
+  };
 
   return {
     url,
     redis,
     openIdProvider,
     graph,
+    serviceNow,
     config,
     gateway,
     logs,
-    async login(browser, query = '') {
-      const callback = await browser.followUntil(
-        `${url}/auth/login/graph${query}`,
-        `${url}/auth/callback/`,
-      );
-      return browser.fetch(callback);
+    clock: {
+      advance(milliseconds) {
+        clockOffsetMs += milliseconds;
+      },
+    },
+    login: (browser, query = '') => signIn(browser, 'graph', query),
+    loginServiceNow: (browser, query = '') => signIn(browser, 'servicenow', query),
+    async startReplica() {
+      const replicaPort = await freePort();
+      const replica = serveGateway(buildGateway(config, logger, { now }), {
+        port: replicaPort,
+        hostname: '127.0.0.1',
+      });
+      await replica.listening;
+      const handle = { url: `http://127.0.0.1:${replicaPort}`, close: () => replica.stop(0) };
+      replicas.push(handle);
+      return handle;
     },
     stop: (graceMs) => server.stop(graceMs),
     async close() {
+      for (const replica of replicas) await replica.close();
       await server.stop(0);
+      await serviceNow?.close();
       await graph.close();
       await openIdProvider.close();
       await redis.close();
@@ -108,10 +159,11 @@ export async function startGatewayHarness(
 export function useGatewayHarness(
   environment: Record<string, string>,
   use: (harness: GatewayHarness) => void,
+  options: HarnessOptions = {},
 ): void {
   let started: GatewayHarness | undefined;
   beforeAll(async () => {
-    started = await startGatewayHarness(environment);
+    started = await startGatewayHarness(environment, options);
     use(started);
   });
   afterAll(async () => {

@@ -77,10 +77,14 @@ interface RouteContext {
   body: Promise<BodyDigest>;
 }
 
+/** What mock Graph needs of an authorization server: its tenant and a way to check its tokens. */
+export type GraphTokenIssuer = Pick<TestOpenIdProvider, 'tenantId' | 'introspect'>;
+
 type MutableDownloadRecord = { -readonly [Key in keyof DownloadRecord]: DownloadRecord[Key] };
 
 export async function startMockGraph(options: {
-  openIdProvider: TestOpenIdProvider;
+  /** Whose access tokens Graph accepts: the oidc-provider stand-in, or any server that can introspect its tokens. */
+  openIdProvider: GraphTokenIssuer;
 }): Promise<MockGraph> {
   const { openIdProvider } = options;
   const requests: RecordedRequest[] = [];
@@ -145,7 +149,7 @@ export async function startMockGraph(options: {
 
 /** Like Graph, the bearer is checked before the route: an unknown path without a token is a 401. */
 async function answer(
-  openIdProvider: TestOpenIdProvider,
+  openIdProvider: GraphTokenIssuer,
   routes: BuiltInRoute[],
   context: Omit<RouteContext, 'match' | 'subject'>,
 ): Promise<void> {

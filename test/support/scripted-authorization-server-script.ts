@@ -1,4 +1,4 @@
-// What a test scripts on the stand-in (answers, records), and how answers are built: discovery, keys, JWTs, hostile ID tokens, Entra errors.
+// What a test scripts on the stand-in and reads back (the server's shape, answers, records), and how answers are built: discovery, keys, JWTs, hostile ID tokens.
 import {
   createSign,
   generateKeyPairSync,
@@ -34,9 +34,16 @@ export type AuthorizationAnswer =
 export interface Script {
   /** Default `code`. */
   readonly authorization?: AuthorizationAnswer;
-  /** Default `tokens`; `hang` accepts the request and never answers. */
+  /** The code exchange's answer. Default `tokens`; `hang` accepts the request and never answers. */
   readonly tokenEndpoint?: 'tokens' | 'hang' | ScriptedHttpAnswer;
-  /** The ID token in `tokens` answers. Default `valid`. */
+  /**
+   * A refresh's answer once the refresh token checked out. Default `tokens` (a rotated refresh
+   * token); `tokens-without-refresh-token` omits it; `hang` never answers.
+   */
+  readonly refresh?: 'tokens' | 'tokens-without-refresh-token' | 'hang' | ScriptedHttpAnswer;
+  /** `expires_in` of every token answer. Default 3600 (Entra: 60–90 minutes, random). */
+  readonly accessTokenLifetimeSeconds?: number;
+  /** The ID token in `tokens` answers (a refresh's carries no nonce). Default `valid`. */
   readonly idToken?: IdTokenVariant;
   /** The ID token's `tid` (multi-tenant, also the tenant its `iss` names). Default: the server's own tenant. */
   readonly tenantId?: string;
@@ -61,13 +68,23 @@ export interface TokenRequestRecord {
   readonly hadCodeVerifier: boolean;
   /** BASE64URL(SHA-256(code_verifier)) equals the challenge the code was issued for (RFC 7636 §4.6). */
   readonly pkceMatched: boolean;
+  /** For `refresh_token` grants, how the presented token stands in its chain; null otherwise. */
+  readonly refreshTokenState: RefreshTokenState | null;
 }
+
+/**
+ * `latest`: the last token of its chain; `superseded`: an older one, which Entra still honours
+ * (a client that raced or did not store the rotated token); `unknown`: never issued here.
+ */
+export type RefreshTokenState = 'latest' | 'superseded' | 'unknown';
 
 /** A token endpoint answer other than tokens: a status, headers and a raw body. */
 export interface ScriptedHttpAnswer {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body: string;
+  /** The body's `correlation_id` when it is Entra's: what the gateway's audit log should carry. */
+  readonly correlationId?: string;
 }
 
 /**
@@ -125,6 +142,7 @@ export function signJwt(
 export interface IdTokenContext {
   readonly issuer: string;
   readonly clientId: string;
+  /** Undefined: no `nonce` claim, as in a refresh's ID token (OpenID Connect Core §12.2). */
   readonly nonce: string | undefined;
   readonly tenantId: string;
   readonly key: SigningKey;
@@ -169,50 +187,32 @@ export function buildIdToken(variant: IdTokenVariant, context: IdTokenContext): 
   return signJwt({ alg: 'RS256', typ: 'JWT', kid }, claims, signer.privateKey);
 }
 
-/** The error body Entra's token endpoint sends: never branch on `error_description` (providers.md). */
-function entraErrorBody(error: string, aadsts: number, description: string): string {
-  return JSON.stringify({
-    error,
-    error_description: `AADSTS${aadsts}: ${description} Trace ID: ${randomUUID()} Correlation ID: ${randomUUID()} Timestamp: ${new Date().toISOString()}`,
-    error_codes: [aadsts],
-    timestamp: new Date()
-      .toISOString()
-      .replace('T', ' ')
-      .replace(/\.\d+Z$/, 'Z'),
-    trace_id: randomUUID(),
-    correlation_id: randomUUID(),
-    error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
-  });
+export interface ScriptedAuthorizationServerOptions {
+  /** Entra's `organizations` endpoints: discovery names the issuer `…/{tenantid}/v2.0`, each ID token its tenant's. */
+  readonly multiTenant?: boolean;
 }
 
-const json = { 'content-type': 'application/json; charset=utf-8' };
-
-/** Canned token endpoint failures, as Entra (or the load balancer in front of it) answers them. */
-export const tokenEndpointFailures = {
-  /** The code expired or was redeemed already. */
-  invalidGrant: (): ScriptedHttpAnswer => ({
-    status: 400,
-    headers: json,
-    body: entraErrorBody(
-      'invalid_grant',
-      70008,
-      'The provided authorization code or refresh token has expired due to inactivity.',
-    ),
-  }),
-  /** A wrong or expired client secret (AADSTS7000215): the gateway is misconfigured. */
-  invalidClient: (): ScriptedHttpAnswer => ({
-    status: 401,
-    headers: json,
-    body: entraErrorBody('invalid_client', 7000215, 'Invalid client secret provided.'),
-  }),
-  serviceUnavailableHtml: (): ScriptedHttpAnswer => ({
-    status: 503,
-    headers: { 'content-type': 'text/html; charset=utf-8' },
-    body: '<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h2>Service Unavailable</h2><hr><p>HTTP Error 503. The service is unavailable.</p></body></html>',
-  }),
-  tooManyRequestsText: (): ScriptedHttpAnswer => ({
-    status: 429,
-    headers: { 'content-type': 'text/plain', 'retry-after': '60' },
-    body: 'Too Many Requests',
-  }),
-} as const;
+export interface ScriptedAuthorizationServer {
+  /** `http://127.0.0.1:${port}/${tenantId}/v2.0`: an issuer with a path, like Entra's (multi-tenant: the own tenant's). */
+  readonly issuer: string;
+  /** What the gateway is configured with (GRAPH_ISSUER): `issuer`, or `…/organizations/v2.0` when multi-tenant. */
+  readonly discoveryIssuer: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly user: { readonly sub: string; readonly name: string; readonly email: string };
+  /** Read at each request, so a test sets it before the login it scripts. */
+  script: Script;
+  readonly authorizationRequests: AuthorizationRequestRecord[];
+  readonly tokenRequests: TokenRequestRecord[];
+  /** Every code, ID token, access token and refresh token handed out: none may ever reach a log. */
+  readonly issuedSecrets: string[];
+  /** The refresh token issued last (code exchange or refresh): what the gateway's store should hold. */
+  latestRefreshToken(): string | null;
+  /** An access token this server issued, as an API would check it (mock Graph accepts these); null otherwise. */
+  introspect(
+    accessToken: string,
+  ): Promise<{ sub: string; scope: string; clientId: string; expiresAt: number } | null>;
+  /** Closes the listener and every connection, the hung ones included. */
+  close(): Promise<void>;
+}

@@ -7,50 +7,53 @@ import {
   buildIdToken,
   discoveryDocument,
   generateSigningKey,
-  type AuthorizationRequestRecord,
-  type Script,
+  type ScriptedAuthorizationServer,
+  type ScriptedAuthorizationServerOptions,
   type TokenRequestRecord,
 } from './scripted-authorization-server-script.ts';
+import {
+  entraErrorBody,
+  jsonHeaders,
+  parseBasic,
+  readBody,
+  RefreshTokenChains,
+  sendAnswer,
+  sendJson,
+  type PresentedRefreshToken,
+} from './scripted-authorization-server-refresh.ts';
 
 export {
-  tokenEndpointFailures,
   type AuthorizationAnswer,
   type AuthorizationRequestRecord,
   type IdTokenVariant,
+  type RefreshTokenState,
   type Script,
+  type ScriptedAuthorizationServer,
+  type ScriptedAuthorizationServerOptions,
   type ScriptedHttpAnswer,
   type TokenRequestRecord,
 } from './scripted-authorization-server-script.ts';
-
-export interface ScriptedAuthorizationServerOptions {
-  /** Entra's `organizations` endpoints: discovery names the issuer `…/{tenantid}/v2.0`, each ID token its tenant's. */
-  readonly multiTenant?: boolean;
-}
-
-export interface ScriptedAuthorizationServer {
-  /** `http://127.0.0.1:${port}/${tenantId}/v2.0`: an issuer with a path, like Entra's (multi-tenant: the own tenant's). */
-  readonly issuer: string;
-  /** What the gateway is configured with (GRAPH_ISSUER): `issuer`, or `…/organizations/v2.0` when multi-tenant. */
-  readonly discoveryIssuer: string;
-  readonly tenantId: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly user: { readonly sub: string; readonly name: string; readonly email: string };
-  /** Read at each request, so a test sets it before the login it scripts. */
-  script: Script;
-  readonly authorizationRequests: AuthorizationRequestRecord[];
-  readonly tokenRequests: TokenRequestRecord[];
-  /** Every code, ID token, access token and refresh token handed out: none may ever reach a log. */
-  readonly issuedSecrets: string[];
-  /** Closes the listener and every connection, the hung ones included. */
-  close(): Promise<void>;
-}
+export { tokenEndpointFailures } from './scripted-authorization-server-refresh.ts';
 
 interface IssuedCode {
   readonly codeChallenge: string | null;
   readonly nonce: string | undefined;
   readonly redirectUri: string;
+  /** What the authorization request asked for: the grant, hence every refresh, gets it. */
+  readonly scope: string;
 }
+
+/** What a token answer carries besides the access token. */
+interface TokenAnswer {
+  readonly scope: string;
+  /** Undefined in a refresh: its ID token has no nonce (OpenID Connect Core §12.2). */
+  readonly nonce: string | undefined;
+  /** Null: the answer has no `refresh_token`. */
+  readonly refreshToken: string | null;
+}
+
+/** Granted when the authorization request names no scope: the gateway's default Graph scopes. */
+const defaultScope = 'openid profile email offline_access User.Read';
 
 export async function startScriptedAuthorizationServer({
   multiTenant = false,
@@ -59,6 +62,12 @@ export async function startScriptedAuthorizationServer({
   const key = generateSigningKey();
   const foreignKey = generateSigningKey();
   const codes = new Map<string, IssuedCode>();
+  const refreshTokens = new RefreshTokenChains();
+  /** Issued access tokens with what an API learns when it checks one (expiresAt: Unix seconds). */
+  const accessTokens = new Map<
+    string,
+    { sub: string; scope: string; clientId: string; expiresAt: number }
+  >();
   const sockets = new Set<Socket>();
   const server = createServer();
   server.on('connection', (socket: Socket) => {
@@ -89,6 +98,8 @@ export async function startScriptedAuthorizationServer({
     authorizationRequests: [],
     tokenRequests: [],
     issuedSecrets: [],
+    latestRefreshToken: () => refreshTokens.latestIssued,
+    introspect: (accessToken) => Promise.resolve(accessTokens.get(accessToken) ?? null),
     async close() {
       const closed = once(server, 'close');
       server.close();
@@ -126,6 +137,7 @@ export async function startScriptedAuthorizationServer({
         codeChallenge: query.get('code_challenge'),
         nonce: query.get('nonce') ?? undefined,
         redirectUri,
+        scope: query.get('scope') ?? defaultScope,
       });
       stand.issuedSecrets.push(code);
       parameters.set('code', code);
@@ -138,7 +150,7 @@ export async function startScriptedAuthorizationServer({
     response.writeHead(302, { location: target.href, 'cache-control': 'no-store' }).end();
   }
 
-  /** RFC 6749 §4.1.3 with §2.3.1 client authentication and RFC 7636 §4.6 PKCE, then the scripted answer. */
+  /** RFC 6749 §2.3.1 client authentication, then the grant: §4.1.3 (with RFC 7636 §4.6 PKCE) or §6. */
   async function token(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const form = new URLSearchParams(await readBody(request));
     const basic = parseBasic(request.headers.authorization);
@@ -146,10 +158,13 @@ export async function startScriptedAuthorizationServer({
       clientId: form.get('client_id'),
       clientSecret: form.get('client_secret'),
     };
+    const grantType = form.get('grant_type');
     const issued = codes.get(form.get('code') ?? '');
     const verifier = form.get('code_verifier');
+    const presented =
+      grantType === 'refresh_token' ? refreshTokens.find(form.get('refresh_token')) : null;
     const record: TokenRequestRecord = {
-      grantType: form.get('grant_type'),
+      grantType,
       authMethod: basic
         ? 'client_secret_basic'
         : form.has('client_secret')
@@ -161,10 +176,12 @@ export async function startScriptedAuthorizationServer({
       pkceMatched:
         verifier !== null &&
         issued?.codeChallenge === createHash('sha256').update(verifier).digest('base64url'),
+      refreshTokenState: presented?.state ?? null,
     };
     stand.tokenRequests.push(record);
     if (!record.clientAuthenticated) return sendJson(response, 401, { error: 'invalid_client' });
-    if (record.grantType !== 'authorization_code')
+    if (presented !== null) return refresh(presented, response);
+    if (grantType !== 'authorization_code')
       return sendJson(response, 400, { error: 'unsupported_grant_type' });
     // Codes are single use (RFC 6749 §4.1.2) and bound to the redirect URI they were issued for.
     codes.delete(form.get('code') ?? '');
@@ -173,33 +190,68 @@ export async function startScriptedAuthorizationServer({
 
     const answer = stand.script.tokenEndpoint ?? 'tokens';
     if (answer === 'hang') return;
-    if (answer !== 'tokens') {
-      response.writeHead(answer.status, { 'cache-control': 'no-store', ...answer.headers });
-      return void response.end(answer.body);
+    if (answer !== 'tokens') return sendAnswer(response, answer);
+    const refreshToken = refreshTokens.issue(issued.scope);
+    sendTokens(response, { scope: issued.scope, nonce: issued.nonce, refreshToken });
+  }
+
+  /** RFC 6749 §6, rotating like Entra: a new refresh token each time, the old one left valid. */
+  function refresh(presented: PresentedRefreshToken, response: ServerResponse): void {
+    if (presented.chain === undefined) {
+      // What Entra answers for a refresh token it cannot read (never issued, or mangled).
+      const { body } = entraErrorBody(
+        'invalid_grant',
+        9002313,
+        'Invalid request. Request is malformed or invalid.',
+      );
+      return sendAnswer(response, { status: 400, headers: jsonHeaders, body });
     }
+    const { chain } = presented;
+    const answer = stand.script.refresh ?? 'tokens';
+    if (answer === 'hang') return;
+    if (typeof answer === 'object') return sendAnswer(response, answer);
+    const refreshToken = answer === 'tokens' ? refreshTokens.issue(chain.scope, chain) : null;
+    sendTokens(response, { scope: chain.scope, nonce: undefined, refreshToken });
+  }
+
+  /** A successful token response (RFC 6749 §5.1) shaped like Entra's, every token recorded as a secret. */
+  function sendTokens(response: ServerResponse, { scope, nonce, refreshToken }: TokenAnswer): void {
+    // Entra sends an ID token only to a grant that asked for `openid`.
+    const idToken = scope.split(' ').includes('openid') ? idTokenFor(nonce) : null;
+    const accessToken = randomBytes(32).toString('base64url');
+    stand.issuedSecrets.push(accessToken);
+    for (const secret of [refreshToken, idToken])
+      if (secret !== null) stand.issuedSecrets.push(secret);
+    const lifetime = stand.script.accessTokenLifetimeSeconds ?? 3600;
+    accessTokens.set(accessToken, {
+      sub: stand.user.sub,
+      scope,
+      clientId: stand.clientId,
+      expiresAt: Math.floor(Date.now() / 1000) + lifetime,
+    });
+    sendJson(response, 200, {
+      token_type: 'Bearer',
+      scope,
+      expires_in: lifetime,
+      ext_expires_in: lifetime,
+      access_token: accessToken,
+      ...(refreshToken === null ? {} : { refresh_token: refreshToken }),
+      ...(idToken === null ? {} : { id_token: idToken }),
+    });
+  }
+
+  function idTokenFor(nonce: string | undefined): string | null {
     const tid = stand.script.tenantId ?? tenantId;
     // Single-tenant, `iss` stays the server's own whatever `tid` says; multi-tenant, it is `tid`'s.
     const issuerTenant = stand.script.issuerTenantId ?? (multiTenant ? tid : tenantId);
-    const idToken = buildIdToken(stand.script.idToken ?? 'valid', {
+    return buildIdToken(stand.script.idToken ?? 'valid', {
       issuer: `${origin}/${issuerTenant}/v2.0`,
       clientId: stand.clientId,
-      nonce: issued.nonce,
+      nonce,
       tenantId: tid,
       key,
       foreignKey,
       user: stand.user,
-    });
-    const accessToken = randomBytes(32).toString('base64url');
-    const refreshToken = randomBytes(48).toString('base64url');
-    stand.issuedSecrets.push(accessToken, refreshToken, ...(idToken === null ? [] : [idToken]));
-    sendJson(response, 200, {
-      token_type: 'Bearer',
-      scope: 'openid profile email offline_access User.Read',
-      expires_in: 3600,
-      ext_expires_in: 3600,
-      access_token: accessToken,
-      refresh_token: refreshToken,
-      ...(idToken === null ? {} : { id_token: idToken }),
     });
   }
 
@@ -217,33 +269,4 @@ export async function startScriptedAuthorizationServer({
     sendJson(response, 404, { error: 'not_found' });
   });
   return stand;
-}
-
-/** RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding. */
-function parseBasic(header: string | undefined): { clientId: string; clientSecret: string } | null {
-  const match = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header ?? '');
-  if (!match?.[1]) return null;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon === -1) return null;
-  const formDecode = (value: string) => decodeURIComponent(value.replace(/\+/g, ' '));
-  return {
-    clientId: formDecode(decoded.slice(0, colon)),
-    clientSecret: formDecode(decoded.slice(colon + 1)),
-  };
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response
-    .writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-    })
-    .end(JSON.stringify(body));
 }

@@ -1,9 +1,9 @@
 // Proves the stand-ins answer like Entra ID and Graph, driven by oauth4webapi (the gateway's own OAuth library), no mocks.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import * as oauth from 'oauth4webapi';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   downloadPattern,
   graphUnauthorizedBody,
@@ -12,6 +12,12 @@ import {
   type MockGraph,
 } from './mock-graph.ts';
 import { startOpenIdProvider, type TestOpenIdProvider } from './openid-provider.ts';
+import {
+  startScriptedAuthorizationServer,
+  tokenEndpointFailures,
+  type ScriptedAuthorizationServer,
+  type ScriptedHttpAnswer,
+} from './scripted-authorization-server.ts';
 import { TestBrowser } from './test-browser.ts';
 
 const redirectUri = 'http://127.0.0.1:9/auth/callback/graph';
@@ -436,5 +442,389 @@ describe('the test browser keeps cookies like a browser', () => {
     expect((await browser.fetch(`${origin}/app/`)).headers.get('x-cookie')).toBe('scoped=forged');
     browser.clearCookies();
     expect(browser.cookie('127.0.0.1', 'scoped')).toBeUndefined();
+  });
+});
+
+/** What a scripted login hands the test: the stand-in's metadata (issuer as discovered) and the tokens. */
+interface ScriptedLogin {
+  readonly server: oauth.AuthorizationServer;
+  readonly client: oauth.Client;
+  readonly tokens: oauth.TokenEndpointResponse;
+}
+
+/**
+ * Multi-tenant, discovery's issuer keeps Entra's `{tenantid}` placeholder: oauth4webapi's strict
+ * comparison would refuse it, so the document is taken as is and the ID token's `tid` is
+ * substituted before validation, as providers.md prescribes for the gateway.
+ */
+async function discoverScripted(
+  stand: ScriptedAuthorizationServer,
+): Promise<oauth.AuthorizationServer> {
+  const issuer = new URL(stand.discoveryIssuer);
+  const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure });
+  if (stand.discoveryIssuer === stand.issuer)
+    return oauth.processDiscoveryResponse(issuer, response);
+  return (await response.json()) as oauth.AuthorizationServer;
+}
+
+/** Reads `tid` before validation (as the gateway must) and names its issuer; single-tenant, a no-op. */
+function withTenantIssuer(
+  server: oauth.AuthorizationServer,
+  idToken: string | undefined,
+): oauth.AuthorizationServer {
+  const payload = Buffer.from(idToken?.split('.')[1] ?? '', 'base64url').toString();
+  const { tid } = JSON.parse(payload) as { tid: string };
+  return { ...server, issuer: server.issuer.replace('{tenantid}', tid) };
+}
+
+async function idTokenOf(response: Response): Promise<string | undefined> {
+  return ((await response.clone().json()) as { id_token?: string }).id_token;
+}
+
+/** Authorization code + PKCE against the scripted stand-in, client_secret_post, as the gateway does. */
+async function scriptedSignIn(
+  stand: ScriptedAuthorizationServer,
+  scriptedScope = scope,
+): Promise<ScriptedLogin> {
+  const server = await discoverScripted(stand);
+  const scriptedClient = { client_id: stand.clientId };
+  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const nonce = oauth.generateRandomNonce();
+  const url = new URL(server.authorization_endpoint ?? '');
+  url.search = new URLSearchParams({
+    client_id: stand.clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope: scriptedScope,
+    nonce,
+    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+  }).toString();
+  const callback = await new TestBrowser().followUntil(url, redirectUri);
+  const parameters = oauth.validateAuthResponse(server, scriptedClient, callback);
+  const response = await oauth.authorizationCodeGrantRequest(
+    server,
+    scriptedClient,
+    oauth.ClientSecretPost(stand.clientSecret),
+    parameters,
+    redirectUri,
+    codeVerifier,
+    insecure,
+  );
+  const idToken = await idTokenOf(response);
+  const validating = idToken === undefined ? server : withTenantIssuer(server, idToken);
+  const tokens = await oauth.processAuthorizationCodeResponse(
+    validating,
+    scriptedClient,
+    response,
+    {
+      expectedNonce: idToken === undefined ? oauth.expectNoNonce : nonce,
+    },
+  );
+  return { server, client: scriptedClient, tokens };
+}
+
+function scriptedRefreshRequest(
+  stand: ScriptedAuthorizationServer,
+  login: ScriptedLogin,
+  refreshToken: string,
+  signal?: AbortSignal,
+): Promise<Response> {
+  return oauth.refreshTokenGrantRequest(
+    login.server,
+    login.client,
+    oauth.ClientSecretPost(stand.clientSecret),
+    refreshToken,
+    { ...insecure, signal },
+  );
+}
+
+/** A refresh validated the way the gateway validates it: multi-tenant, against the `tid`'s issuer. */
+async function scriptedRefresh(
+  stand: ScriptedAuthorizationServer,
+  login: ScriptedLogin,
+  refreshToken: string,
+): Promise<oauth.TokenEndpointResponse> {
+  const response = await scriptedRefreshRequest(stand, login, refreshToken);
+  const idToken = await idTokenOf(response);
+  const validating = idToken === undefined ? login.server : withTenantIssuer(login.server, idToken);
+  return oauth.processRefreshTokenResponse(validating, login.client, response);
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('the scripted authorization server refreshes like Entra ID', () => {
+  let stand: ScriptedAuthorizationServer;
+  let login: ScriptedLogin;
+  beforeAll(async () => {
+    stand = await startScriptedAuthorizationServer();
+    login = await scriptedSignIn(stand);
+  });
+  afterAll(async () => {
+    await stand.close();
+  });
+  beforeEach(() => {
+    stand.script = {};
+  });
+
+  it('a refresh rotates the refresh token and returns an ID token without nonce that oauth4webapi accepts', async () => {
+    const first = await scriptedSignIn(stand);
+    const second = await scriptedRefresh(stand, first, first.tokens.refresh_token ?? '');
+    expect(second.refresh_token).toBeTruthy();
+    expect(second.refresh_token).not.toBe(first.tokens.refresh_token);
+    expect(stand.latestRefreshToken()).toBe(second.refresh_token);
+    expect(second.expires_in).toBe(3600);
+    expect(second.scope).toBe(scope);
+    const claims = oauth.getValidatedIdTokenClaims(second);
+    expect(claims).toMatchObject({ iss: stand.issuer, aud: stand.clientId, tid: stand.tenantId });
+    expect(claims?.sub).toBe(stand.user.sub);
+    expect(claims).not.toHaveProperty('nonce');
+    for (const secret of [second.access_token, second.refresh_token, second.id_token])
+      expect(stand.issuedSecrets).toContain(secret);
+  });
+
+  it('records the state of each presented refresh token in its chain, never the token itself', async () => {
+    const first = await scriptedSignIn(stand);
+    const original = first.tokens.refresh_token ?? '';
+    const rotated = (await scriptedRefresh(stand, first, original)).refresh_token ?? '';
+    // Entra does not revoke the replaced token: it still refreshes, but is seen as superseded.
+    await scriptedRefresh(stand, first, original);
+    await scriptedRefresh(stand, first, rotated);
+    await expect(scriptedRefresh(stand, first, 'never-issued')).rejects.toThrow();
+    expect(stand.tokenRequests.slice(-5)).toEqual([
+      expect.objectContaining({ grantType: 'authorization_code', refreshTokenState: null }),
+      ...['latest', 'superseded', 'superseded', 'unknown'].map((refreshTokenState) => ({
+        grantType: 'refresh_token',
+        authMethod: 'client_secret_post',
+        clientAuthenticated: true,
+        hadCodeVerifier: false,
+        pkceMatched: false,
+        refreshTokenState,
+      })),
+    ]);
+    expect(JSON.stringify(stand.tokenRequests)).not.toContain(original);
+  });
+
+  it('tokens-without-refresh-token omits it; accessTokenLifetimeSeconds sets expires_in', async () => {
+    const latest = stand.latestRefreshToken();
+    stand.script = { refresh: 'tokens-without-refresh-token', accessTokenLifetimeSeconds: 4_321 };
+    const tokens = await scriptedRefresh(stand, login, latest ?? '');
+    expect(tokens.refresh_token).toBeUndefined();
+    expect(tokens.expires_in).toBe(4_321);
+    expect(oauth.getValidatedIdTokenClaims(tokens)).toBeDefined();
+    expect(stand.latestRefreshToken()).toBe(latest);
+  });
+
+  it('a grant without openid gets no ID token on refresh', async () => {
+    const withoutOpenId = await scriptedSignIn(stand, 'offline_access User.Read');
+    expect(withoutOpenId.tokens.id_token).toBeUndefined();
+    const refreshed = await scriptedRefresh(
+      stand,
+      withoutOpenId,
+      withoutOpenId.tokens.refresh_token ?? '',
+    );
+    expect(refreshed.id_token).toBeUndefined();
+    expect(refreshed.refresh_token).toBeTruthy();
+  });
+
+  it('refuses a refresh token it never issued with Entra’s invalid_grant', async () => {
+    const refused = scriptedRefresh(stand, login, randomBytes(48).toString('base64url'));
+    await expect(refused).rejects.toBeInstanceOf(oauth.ResponseBodyError);
+    await expect(refused).rejects.toMatchObject({
+      status: 400,
+      error: 'invalid_grant',
+      cause: { error_codes: [9002313] },
+    });
+    expect(stand.tokenRequests.at(-1)?.refreshTokenState).toBe('unknown');
+  });
+
+  /** [failure, status, body fields, what oauth4webapi throws]. */
+  const entraFailures: [string, () => ScriptedHttpAnswer, number, Record<string, unknown>][] = [
+    [
+      'invalidGrant',
+      tokenEndpointFailures.invalidGrant,
+      400,
+      { error: 'invalid_grant', error_codes: [70008] },
+    ],
+    [
+      'invalidGrantInactive',
+      tokenEndpointFailures.invalidGrantInactive,
+      400,
+      { error: 'invalid_grant', error_codes: [700082], suberror: 'bad_token' },
+    ],
+    [
+      'interactionRequired',
+      tokenEndpointFailures.interactionRequired,
+      400,
+      { error: 'interaction_required', error_codes: [50079], suberror: 'basic_action' },
+    ],
+    [
+      'temporarilyUnavailable',
+      tokenEndpointFailures.temporarilyUnavailable,
+      400,
+      { error: 'temporarily_unavailable', error_codes: [90033] },
+    ],
+    [
+      'invalidClient',
+      tokenEndpointFailures.invalidClient,
+      401,
+      { error: 'invalid_client', error_codes: [7000215] },
+    ],
+    [
+      'unauthorizedClient',
+      tokenEndpointFailures.unauthorizedClient,
+      400,
+      { error: 'unauthorized_client', error_codes: [700016] },
+    ],
+    [
+      'invalidRequest',
+      tokenEndpointFailures.invalidRequest,
+      400,
+      { error: 'invalid_request', error_codes: [900144] },
+    ],
+    [
+      'unsupportedGrantType',
+      tokenEndpointFailures.unsupportedGrantType,
+      400,
+      { error: 'unsupported_grant_type', error_codes: [70003] },
+    ],
+  ];
+
+  it.each(entraFailures)(
+    '%s answers an Entra-shaped 4xx JSON body, which oauth4webapi throws as ResponseBodyError',
+    async (_name, failure, status, fields) => {
+      const answer = failure();
+      stand.script = { refresh: answer };
+      const response = await scriptedRefreshRequest(stand, login, stand.latestRefreshToken() ?? '');
+      const body = (await response.clone().json()) as Record<string, unknown>;
+      expect(response.status).toBe(status);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(body).toMatchObject(fields);
+      const code = (fields.error_codes as number[])[0];
+      expect(body.error_description).toMatch(new RegExp(`^AADSTS${code}: `));
+      expect(body.correlation_id).toMatch(uuidPattern);
+      expect(body.correlation_id).toBe(answer.correlationId);
+      expect(body.error_description).toContain(`Correlation ID: ${answer.correlationId}`);
+      expect(body.trace_id).toMatch(uuidPattern);
+      expect(body.timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
+      if (fields.error === 'interaction_required')
+        expect(JSON.parse(body.claims as string)).toHaveProperty('access_token');
+      const processed = oauth.processRefreshTokenResponse(login.server, login.client, response);
+      await expect(processed).rejects.toBeInstanceOf(oauth.ResponseBodyError);
+      await expect(processed).rejects.toMatchObject({ status, error: fields.error, cause: body });
+    },
+  );
+
+  it('serviceUnavailableJson: a 503 JSON body with Retry-After 7, which oauth4webapi refuses to read', async () => {
+    const answer = tokenEndpointFailures.serviceUnavailableJson();
+    stand.script = { refresh: answer };
+    const response = await scriptedRefreshRequest(stand, login, stand.latestRefreshToken() ?? '');
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('7');
+    const body = (await response.clone().json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      error: 'temporarily_unavailable',
+      error_codes: [90033],
+      correlation_id: answer.correlationId,
+    });
+    const processed = oauth.processRefreshTokenResponse(login.server, login.client, response);
+    await expect(processed).rejects.toBeInstanceOf(oauth.OperationProcessingError);
+    await expect(processed).rejects.toMatchObject({
+      code: oauth.RESPONSE_IS_NOT_CONFORM,
+      cause: { status: 503 },
+    });
+  });
+
+  it.each([
+    [
+      'serviceUnavailableHtml',
+      tokenEndpointFailures.serviceUnavailableHtml,
+      503,
+      oauth.RESPONSE_IS_NOT_CONFORM,
+    ],
+    [
+      'tooManyRequestsText',
+      tokenEndpointFailures.tooManyRequestsText,
+      429,
+      oauth.RESPONSE_IS_NOT_JSON,
+    ],
+  ])(
+    '%s: oauth4webapi throws OperationProcessingError with a code',
+    async (_name, failure, status, code) => {
+      stand.script = { refresh: failure() };
+      const response = await scriptedRefreshRequest(stand, login, stand.latestRefreshToken() ?? '');
+      expect(response.status).toBe(status);
+      const processed = oauth.processRefreshTokenResponse(login.server, login.client, response);
+      await expect(processed).rejects.toBeInstanceOf(oauth.OperationProcessingError);
+      await expect(processed).rejects.toMatchObject({ code });
+    },
+  );
+
+  it('each failure answer carries a fresh correlation id', () => {
+    const first = tokenEndpointFailures.invalidGrantInactive().correlationId;
+    expect(first).toMatch(uuidPattern);
+    expect(tokenEndpointFailures.invalidGrantInactive().correlationId).not.toBe(first);
+  });
+
+  it('a hanging refresh ends on the client’s timeout', async () => {
+    stand.script = { refresh: 'hang' };
+    const hung = scriptedRefreshRequest(
+      stand,
+      login,
+      stand.latestRefreshToken() ?? '',
+      AbortSignal.timeout(200),
+    );
+    await expect(hung).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+
+  it('close() ends a hanging refresh', async () => {
+    const closing = await startScriptedAuthorizationServer();
+    const closingLogin = await scriptedSignIn(closing);
+    closing.script = { refresh: 'hang' };
+    const hung = scriptedRefreshRequest(
+      closing,
+      closingLogin,
+      closingLogin.tokens.refresh_token ?? '',
+    );
+    const settled = hung.then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
+    await expect.poll(() => closing.tokenRequests.length).toBe(2);
+    await closing.close();
+    expect(await settled).toBeInstanceOf(TypeError);
+  });
+});
+
+describe('the multi-tenant scripted authorization server refreshes like Entra ID', () => {
+  let stand: ScriptedAuthorizationServer;
+  beforeAll(async () => {
+    stand = await startScriptedAuthorizationServer({ multiTenant: true });
+  });
+  afterAll(async () => {
+    await stand.close();
+  });
+
+  it('a refresh’s ID token names the tid’s issuer: valid once the tid is substituted, refused as discovered', async () => {
+    const guestTenant = randomUUID();
+    stand.script = { tenantId: guestTenant };
+    const login = await scriptedSignIn(stand);
+    expect(login.server.issuer).toBe(`${new URL(stand.issuer).origin}/{tenantid}/v2.0`);
+    const response = await scriptedRefreshRequest(stand, login, login.tokens.refresh_token ?? '');
+    const idToken = await idTokenOf(response);
+    const asDiscovered = oauth.processRefreshTokenResponse(
+      login.server,
+      login.client,
+      response.clone(),
+    );
+    await expect(asDiscovered).rejects.toMatchObject({ code: oauth.JWT_CLAIM_COMPARISON });
+    const validating = withTenantIssuer(login.server, idToken);
+    const tokens = await oauth.processRefreshTokenResponse(validating, login.client, response);
+    const claims = oauth.getValidatedIdTokenClaims(tokens);
+    expect(claims).toMatchObject({
+      iss: `${new URL(stand.issuer).origin}/${guestTenant}/v2.0`,
+      tid: guestTenant,
+    });
+    expect(claims).not.toHaveProperty('nonce');
   });
 });

@@ -7,7 +7,9 @@ import { isRouteAllowed } from '../../config/route-allow-list.ts';
 import { GatewayError, reauthRequired, type ReauthReason } from '../../errors/gateway-error.ts';
 import { audit } from '../../observability/audit.ts';
 import type { Forwarder } from '../../proxy/forwarder.ts';
+import { readReplayableBody } from '../../proxy/replayable-body.ts';
 import { resolveUpstreamPath } from '../../proxy/upstream-path.ts';
+import type { ProviderTokens } from '../../session/session-types.ts';
 import type { GatewayDependencies, GatewayEnv } from '../gateway-env.ts';
 
 export function registerProxyRoutes(app: Hono<GatewayEnv>, deps: GatewayDependencies): void {
@@ -64,18 +66,97 @@ function createProxyHandler(
     if (view === null)
       throw reauth('session_expired', 'the session has expired or ended', sessionId);
     if (view.tokens === null) {
+      if (view.refreshFailure !== null) {
+        throw auditedReauth(
+          deps,
+          sessionId,
+          reauthRequired(provider.id, 'refresh_failed', `the ${provider.id} connection has ended`, {
+            providerError: view.refreshFailure.providerError ?? undefined,
+          }),
+        );
+      }
       throw reauth('not_connected', `the session is not connected to ${provider.id}`, sessionId);
     }
-    // 5. Forward; a failure before any byte was sent comes back as a GatewayError for onError.
-    const release = deps.inFlight.acquire(sessionId);
+    const tokens = view.tokens;
+    // 5. Refresh when due, forward; an upstream 401 gets one refresh and one replay (contract §4).
+    const release = await deps.inFlight.acquire(sessionId);
     try {
-      await forwarder.forward(incoming, c.env.outgoing, {
+      await forwardWithReplay(deps, provider, forwarder, c, {
+        sessionId,
         upstreamPath,
-        accessToken: view.tokens.accessToken,
+        tokens: await deps.refresher.usableTokens({ ...view, tokens }, provider.id),
       });
+    } catch (error) {
+      throw auditedReauth(deps, sessionId, error);
     } finally {
       release();
     }
     return RESPONSE_ALREADY_SENT;
   };
+}
+
+/**
+ * Sends the request with a bearer the gateway believes valid. When the upstream still answers 401
+ * (revoked, clock skew), the tokens are refreshed once and the request replayed once if its body
+ * was kept (none, or ≤ 1 MiB); a streamed body cannot be sent twice, so the app is asked to resend
+ * it (503 `retry`, `Retry-After: 0`). A second 401 ends in reauth `upstream_rejected`: never a loop.
+ */
+async function forwardWithReplay(
+  deps: GatewayDependencies,
+  provider: ProviderConfig,
+  forwarder: Forwarder,
+  c: Context<GatewayEnv>,
+  request: { sessionId: string; upstreamPath: string; tokens: ProviderTokens },
+): Promise<void> {
+  const { incoming, outgoing } = c.env;
+  const body = await readReplayableBody(incoming, { idleTimeoutMs: deps.config.upstreamTimeoutMs });
+  const first = await forwarder.forward(incoming, outgoing, {
+    upstreamPath: request.upstreamPath,
+    accessToken: request.tokens.accessToken,
+    ...(body === null ? {} : { body }),
+    interceptUnauthorized: true,
+  });
+  if (first.kind === 'relayed') return;
+  const replacement = await deps.refresher.replaceRejected(
+    request.sessionId,
+    provider.id,
+    request.tokens,
+  );
+  if (body === null) {
+    throw new GatewayError(
+      503,
+      'retry',
+      `the ${provider.id} token was renewed; send the request again`,
+      { retryAfterSeconds: 0 },
+    );
+  }
+  const second = await forwarder.forward(incoming, outgoing, {
+    upstreamPath: request.upstreamPath,
+    accessToken: replacement.accessToken,
+    body,
+    interceptUnauthorized: true,
+  });
+  if (second.kind === 'unauthorized') {
+    throw reauthRequired(
+      provider.id,
+      'upstream_rejected',
+      `${provider.id} refused a freshly renewed token`,
+    );
+  }
+}
+
+/** Every reauth answer is an audit line (contract §5), whichever step decided it. */
+function auditedReauth(deps: GatewayDependencies, sessionId: string, error: unknown): unknown {
+  if (error instanceof GatewayError && error.code === 'reauth_required') {
+    audit(deps.logger, 'reauth', {
+      provider: error.members.provider,
+      sessionId,
+      outcome: 'failure',
+      reason: error.members.reason,
+      ...(error.members.provider_error === undefined
+        ? {}
+        : { provider_error: error.members.provider_error }),
+    });
+  }
+  return error;
 }

@@ -1,0 +1,133 @@
+// Redeems a refresh token (RFC 6749 §6) with oauth4webapi and validates what comes back, ID token included.
+import * as oauth from 'oauth4webapi';
+import type { ProviderTokens } from '../session/session-types.ts';
+import type { ResolvedProvider } from './authorization-servers.ts';
+import { LoginFailure } from './login-failure.ts';
+import {
+  classifyRefreshFailure,
+  RefreshFailure,
+  type TokenEndpointAnswer,
+} from './refresh-failure.ts';
+import { authorizationServerForToken } from './tenant-issuer.ts';
+
+/** Used when a token response omits `expires_in`: assume a short life rather than a long one. */
+const fallbackLifetimeSeconds = 300;
+
+/**
+ * Returns the provider's new tokens. The refresh token is replaced only when the server rotated it
+ * (Entra always does; ServiceNow never does, and omits it or repeats it). Throws a classified
+ * RefreshFailure. One AbortSignal bounds the whole exchange, JWKS fetch included (PROVIDER_TIMEOUT_S).
+ */
+export async function redeemRefreshToken(
+  provider: ResolvedProvider,
+  tokens: ProviderTokens,
+  now: () => number,
+): Promise<ProviderTokens> {
+  if (tokens.refreshToken === null) {
+    throw new RefreshFailure('rejected', `no ${provider.config.id} refresh token was issued`);
+  }
+  const httpOptions = provider.httpOptions();
+  let answer: TokenEndpointAnswer | null = null;
+  try {
+    const response = await oauth.refreshTokenGrantRequest(
+      provider.authorizationServer,
+      provider.client,
+      provider.clientAuthentication,
+      tokens.refreshToken,
+      // The scopes are those of the grant: the server keeps them (RFC 6749 §6).
+      httpOptions,
+    );
+    answer = {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: await response
+        .clone()
+        .json()
+        .catch(() => null),
+    };
+    const tokenServer = serverForIdToken(provider, answer);
+    const result = await oauth.processRefreshTokenResponse(tokenServer, provider.client, response);
+    await checkIdToken(provider, tokenServer, response, result, tokens, httpOptions);
+    return nextTokens(result, tokens, now());
+  } catch (error) {
+    throw classifyRefreshFailure(provider.config, error, answer);
+  }
+}
+
+/** Entra multi-tenant: a refresh's ID token names its own tenant's issuer, checked against the allow-list. */
+function serverForIdToken(
+  provider: ResolvedProvider,
+  answer: TokenEndpointAnswer,
+): oauth.AuthorizationServer {
+  const idToken = (answer.body as { id_token?: unknown } | null)?.id_token;
+  if (answer.status !== 200 || !provider.config.openId || typeof idToken !== 'string')
+    return provider.authorizationServer;
+  try {
+    return authorizationServerForToken(provider.config, provider.authorizationServer, answer.body);
+  } catch (error) {
+    const reason = error instanceof LoginFailure ? error.code : 'invalid_id_token';
+    throw new RefreshFailure('rejected', `the refreshed ID token was refused (${reason})`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * OpenID Connect Core §12.2: an ID token returned by a refresh must name the same subject and be
+ * validly signed. A refresh answer with a forged or foreign ID token ends that connection.
+ */
+async function checkIdToken(
+  provider: ResolvedProvider,
+  tokenServer: oauth.AuthorizationServer,
+  response: Response,
+  result: oauth.TokenEndpointResponse,
+  previous: ProviderTokens,
+  httpOptions: ReturnType<ResolvedProvider['httpOptions']>,
+): Promise<void> {
+  const claims = oauth.getValidatedIdTokenClaims(result);
+  if (claims === undefined) return;
+  if (previous.subject !== null && claims.sub !== previous.subject) {
+    throw new RefreshFailure('rejected', 'the refreshed ID token names another subject');
+  }
+  try {
+    await oauth.validateApplicationLevelSignature(tokenServer, response, {
+      ...httpOptions,
+      [oauth.jwksCache]: provider.jwksCache,
+    });
+  } catch (error) {
+    // A JWKS that cannot be fetched is an outage; a signature that does not verify is a forgery.
+    const unreachable =
+      error instanceof TypeError ||
+      (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) ||
+      (error as { code?: unknown }).code === oauth.RESPONSE_IS_NOT_CONFORM;
+    throw new RefreshFailure(
+      unreachable ? 'unavailable' : 'rejected',
+      'the refreshed ID token signature could not be verified',
+      { cause: error },
+    );
+  }
+}
+
+function nextTokens(
+  result: oauth.TokenEndpointResponse,
+  previous: ProviderTokens,
+  now: number,
+): ProviderTokens {
+  const lifetime =
+    typeof result.expires_in === 'number' && result.expires_in > 0
+      ? result.expires_in
+      : fallbackLifetimeSeconds;
+  return {
+    accessToken: result.access_token,
+    refreshToken:
+      typeof result.refresh_token === 'string' && result.refresh_token !== ''
+        ? result.refresh_token
+        : previous.refreshToken,
+    expiresAtMs: now + lifetime * 1000,
+    scopes:
+      typeof result.scope === 'string'
+        ? result.scope.split(' ').filter(Boolean)
+        : [...previous.scopes],
+    subject: previous.subject,
+  };
+}

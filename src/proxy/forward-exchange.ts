@@ -1,0 +1,250 @@
+// One forwarded request from start to end: the rewritten request httpxy copies, the header timer, the answer (relayed or an intercepted 401) and how it settles, once.
+import type {
+  ClientRequest,
+  IncomingHttpHeaders,
+  IncomingMessage,
+  ServerResponse,
+} from 'node:http';
+import { Readable } from 'node:stream';
+import type { Options as ProxyOptions } from 'http-proxy-middleware';
+import type { GatewayError } from '../errors/gateway-error.ts';
+import type { ForwarderOptions, ForwardOutcome, ForwardRequest } from './forwarder.ts';
+import { forwardableRequestHeaders, returnableResponseHeaders } from './header-policy.ts';
+import type { ReplayableBody } from './replayable-body.ts';
+import {
+  failureCode,
+  toUpstreamGatewayError,
+  upstreamHeaderTimeoutError,
+} from './upstream-failure.ts';
+
+export interface ExchangeSettlement {
+  resolve(outcome: ForwardOutcome): void;
+  reject(error: GatewayError): void;
+}
+
+/** The per-request copy of the proxy options http-proxy-middleware hands httpxy. */
+export type RequestProxyOptions = Pick<ProxyOptions, 'target' | 'buffer'>;
+
+export type ProxyTarget = NonNullable<RequestProxyOptions['target']>;
+
+/** Nothing is left for the caller to write (see `ForwardOutcome`). */
+export const relayed: ForwardOutcome = Object.freeze({ kind: 'relayed' });
+
+/** One forwarded request: its header timer, its upstream request once created, and how it ends. */
+export class Exchange {
+  readonly #incoming: IncomingMessage;
+  readonly #outgoing: ServerResponse;
+  readonly #options: ForwarderOptions;
+  readonly #settlement: ExchangeSettlement;
+  readonly #request: ForwardRequest;
+  readonly #original: { readonly url: string | undefined; readonly headers: IncomingHttpHeaders };
+  readonly #logFields: { readonly method: string; readonly upstreamPath: string };
+  readonly #startedAt = performance.now();
+  /** This exchange's own target object: httpxy names the request of every `error` event by it. */
+  #target: ProxyTarget | undefined;
+  #upstreamRequest: ClientRequest | undefined;
+  #headerTimer: NodeJS.Timeout | undefined;
+  #bytesReadAtLastCheck = 0;
+  #status: number | undefined;
+  #settled = false;
+
+  constructor(
+    incoming: IncomingMessage,
+    outgoing: ServerResponse,
+    request: ForwardRequest,
+    options: ForwarderOptions,
+    settlement: ExchangeSettlement,
+  ) {
+    this.#incoming = incoming;
+    this.#outgoing = outgoing;
+    this.#options = options;
+    this.#settlement = settlement;
+    this.#request = request;
+    this.#original = { url: incoming.url, headers: incoming.headers };
+    // Never the query: it carries OData filters with personal data (contract §5).
+    const upstreamPath = request.upstreamPath.split('?', 1)[0] ?? '';
+    this.#logFields = { method: incoming.method ?? 'GET', upstreamPath };
+  }
+
+  /**
+   * Rewrites the request httpxy will copy. The bearer goes into `incoming.headers` before the proxy
+   * sees the request: a header added in `proxyReq` is lost when Node has already flushed the head.
+   * httpxy appends `incoming.url` to the apiUrl's base path.
+   */
+  begin(): void {
+    const { accessToken, upstreamPath, body } = this.#request;
+    const headers = forwardableRequestHeaders(this.#original.headers, accessToken);
+    if (body?.kind === 'buffered') {
+      // The bytes held are the body, whatever framing the browser used: the same length on every send
+      // (RFC 9112 §6.2), and no chunked framing left to disagree with it (RFC 9112 §6.3, smuggling).
+      delete headers['transfer-encoding'];
+      headers['content-length'] = String(body.bytes.length);
+    }
+    this.#incoming.headers = headers;
+    // http-proxy-middleware calls `configure` (its pathRewrite) only for a non-empty url; httpxy reads '' as '/'.
+    this.#incoming.url = upstreamPath === '' ? '/' : upstreamPath;
+    this.#bytesReadAtLastCheck = this.#incoming.socket.bytesRead;
+    this.#headerTimer = setTimeout(() => this.#headerTimerFired(), this.#options.upstreamTimeoutMs);
+  }
+
+  /**
+   * Completes http-proxy-middleware's per-request copy of the options, just before httpxy reads it.
+   * A fresh target object gives this exchange an identity httpxy hands back with each `error` event,
+   * so a late error of an earlier exchange of the same browser request (a replay) is never taken for
+   * this one's. A body already read is sent from a stream of its own on every send: `incoming` has
+   * been read (replayed, it has ended), and an ended stream piped into the upstream request would
+   * never end it.
+   */
+  configure(requestOptions: RequestProxyOptions): void {
+    const target = requestOptions.target;
+    if (target !== undefined) {
+      this.#target =
+        typeof target === 'string' || target instanceof URL ? new URL(target) : { ...target };
+      requestOptions.target = this.#target;
+    }
+    if (this.#request.body !== undefined) requestOptions.buffer = bodyStream(this.#request.body);
+  }
+
+  /**
+   * True for an event of this exchange, or one httpxy did not name (a pass that threw synchronously).
+   * Were `configure` never called (another http-proxy-middleware), every event is taken, as before replays.
+   */
+  owns(target: unknown): boolean {
+    return target === undefined || this.#target === undefined || target === this.#target;
+  }
+
+  upstreamRequestCreated(upstreamRequest: ClientRequest): void {
+    this.#upstreamRequest = upstreamRequest;
+    // It waited for a pooled socket past the end of this exchange: it must never be sent.
+    if (this.#settled) upstreamRequest.destroy();
+  }
+
+  /** Writes the upstream's status and policy-filtered headers in one step, then streams the body. */
+  responseArrived(upstreamResponse: IncomingMessage): void {
+    clearTimeout(this.#headerTimer);
+    if (this.#settled) {
+      upstreamResponse.destroy();
+      return;
+    }
+    const status = upstreamResponse.statusCode ?? 502;
+    if (status === 401 && this.#request.interceptUnauthorized === true) {
+      this.#intercept(upstreamResponse);
+      return;
+    }
+    try {
+      // writeHead marks the headers as sent at once: no upstream header can leak into a later problem.
+      this.#outgoing.writeHead(status, returnableResponseHeaders(upstreamResponse.headers));
+    } catch (error) {
+      this.failed(error);
+      return;
+    }
+    this.#status = status;
+    upstreamResponse.pipe(this.#outgoing);
+  }
+
+  failed(error: unknown): void {
+    if (this.#settled) {
+      this.#options.logger.debug(
+        { ...this.#logFields, errorCode: failureCode(error) },
+        'late upstream event',
+      );
+      return;
+    }
+    this.#settle();
+    this.#upstreamRequest?.destroy();
+    const errorCode = failureCode(error);
+    if (this.#outgoing.destroyed || this.#outgoing.socket?.destroyed === true) {
+      this.#options.logger.debug({ ...this.#logFields, errorCode }, 'client went away');
+      this.#settlement.resolve(relayed);
+    } else if (!this.#outgoing.headersSent) {
+      const gatewayError = toUpstreamGatewayError(error);
+      this.#options.logger.warn(
+        { ...this.#logFields, status: gatewayError.status, errorCode },
+        'upstream request failed',
+      );
+      this.#closeAfterAnswerIfUploadUnread();
+      this.#settlement.reject(gatewayError);
+    } else {
+      this.#options.logger.warn(
+        { ...this.#logFields, status: this.#status, errorCode },
+        'upstream response failed after its headers were sent',
+      );
+      this.#outgoing.destroy();
+      this.#settlement.resolve(relayed);
+    }
+  }
+
+  /** The response is finished, or the browser went away (httpxy then destroys the upstream request). */
+  outgoingClosed(): void {
+    if (this.#settled) return;
+    this.#settle();
+    const outcome = this.#outgoing.writableFinished ? 'sent' : 'client went away';
+    const durationMs = Math.round(performance.now() - this.#startedAt);
+    this.#options.logger.debug({ ...this.#logFields, status: this.#status, durationMs }, outcome);
+    this.#settlement.resolve(relayed);
+  }
+
+  /**
+   * The caller refreshes and replays instead (contract §4): nothing is written, and the challenge
+   * (RFC 9110 §11.6.1) is handed back, never relayed (ServiceNow's `Basic` pops a login dialog).
+   * The 401 body is read to its end and discarded first, so its keep-alive connection is back in the
+   * pool (RFC 9112 §9.3) before the replay asks for one; the upstream limit bounds that wait.
+   */
+  #intercept(upstreamResponse: IncomingMessage): void {
+    this.#settle();
+    this.#status = 401;
+    this.#closeAfterAnswerIfUploadUnread();
+    const challenge = upstreamResponse.headersDistinct['www-authenticate']?.join(', ') ?? null;
+    const durationMs = Math.round(performance.now() - this.#startedAt);
+    this.#options.logger.debug(
+      { ...this.#logFields, status: 401, durationMs },
+      'upstream 401 handed back',
+    );
+    const drained = (): void => {
+      clearTimeout(drainTimer);
+      // A 401 that broke off mid-body makes httpxy destroy the browser's connection: nothing to answer.
+      this.#settlement.resolve(
+        this.#outgoing.destroyed ? relayed : { kind: 'unauthorized', challenge },
+      );
+    };
+    const drainTimer = setTimeout(drained, this.#options.upstreamTimeoutMs);
+    upstreamResponse.once('end', drained).once('close', drained).resume();
+  }
+
+  /**
+   * The rest of an upload still arriving must not be read (it may be gigabytes) nor taken for the
+   * next request on this connection: the gateway's answer closes it (RFC 9112 §9.6).
+   */
+  #closeAfterAnswerIfUploadUnread(): void {
+    if (!this.#incoming.complete) this.#outgoing.shouldKeepAlive = false;
+  }
+
+  /**
+   * The limit bounds the wait for response headers, measured as time without progress: while the
+   * browser's upload is still arriving the upstream cannot be expected to answer, so the timer
+   * re-arms; once headers arrive it is gone and a long body streams for as long as it takes.
+   */
+  #headerTimerFired(): void {
+    const bytesRead = this.#incoming.socket.bytesRead;
+    if (!this.#incoming.complete && bytesRead > this.#bytesReadAtLastCheck) {
+      this.#bytesReadAtLastCheck = bytesRead;
+      this.#headerTimer?.refresh();
+      return;
+    }
+    this.failed(upstreamHeaderTimeoutError(this.#options.upstreamTimeoutMs));
+  }
+
+  /** Ends the exchange once; hands the gateway back the request as it received it (Hono reads `incoming.headers`). */
+  #settle(): void {
+    this.#settled = true;
+    clearTimeout(this.#headerTimer);
+    this.#incoming.url = this.#original.url;
+    this.#incoming.headers = this.#original.headers;
+  }
+}
+
+/** The same bytes on every send, from a stream of their own. */
+function bodyStream(body: ReplayableBody): Readable {
+  // objectMode off: the upstream request receives the Buffer as bytes, one chunk.
+  return Readable.from(body.kind === 'buffered' ? [body.bytes] : [], { objectMode: false });
+}

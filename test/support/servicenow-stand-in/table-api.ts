@@ -1,0 +1,117 @@
+// ServiceNow's REST API on the instance: bearer checked first, then the incident table, per-test route overrides, ServiceNow's error bodies.
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import {
+  readBody,
+  sendJson,
+  sendJsonText,
+  serviceNowNotFoundBody,
+  serviceNowUnauthenticatedBody,
+  serviceNowUnauthenticatedChallenge,
+  type ApiRequestRecord,
+  type ServiceNowRouteHandler,
+} from './answers.ts';
+import type { TokenLedger } from './ledger.ts';
+
+export type Incident = Readonly<Record<string, unknown>> & {
+  readonly sys_id: string;
+  readonly number: string;
+};
+
+/** The fixed records every instance starts with; `POST` appends to them. */
+export function initialIncidents(): Incident[] {
+  return [
+    {
+      sys_id: '9d385017c611228701d22104cc95c371',
+      number: 'INC0010001',
+      short_description: 'Unable to connect to the VPN from home',
+    },
+    {
+      sys_id: 'e8caedcbc0a80164017df472f39eaed1',
+      number: 'INC0010002',
+      short_description: 'Email attachments do not open in Outlook',
+    },
+    {
+      sys_id: '46b66a40a9fe198101f243dfbc79033d',
+      number: 'INC0010003',
+      short_description: 'Printer on floor 3 jams on every job',
+    },
+  ];
+}
+
+export interface TableApiContext {
+  readonly ledger: TokenLedger;
+  readonly apiRequests: ApiRequestRecord[];
+  /** Keyed `${METHOD} ${pathname}`. */
+  readonly overrides: ReadonlyMap<string, ServiceNowRouteHandler>;
+  readonly incidents: Incident[];
+}
+
+/**
+ * Records the request, then answers: an override as the test wrote it (no bearer check, like
+ * mock-graph), else ServiceNow's 401 before any routing, so an unknown path without a token is a 401.
+ */
+export async function answerApi(
+  context: TableApiContext,
+  request: IncomingMessage,
+  url: URL,
+  response: ServerResponse,
+): Promise<void> {
+  const method = (request.method ?? 'GET').toUpperCase();
+  const record: ApiRequestRecord = {
+    method,
+    path: url.pathname,
+    query: url.search.slice(1),
+    ...context.ledger.checkBearer(request.headers.authorization),
+    body: await readBody(request),
+    headers: redactedHeaders(request.headers),
+  };
+  context.apiRequests.push(record);
+  const override = context.overrides.get(`${method} ${url.pathname}`);
+  if (override !== undefined) return override(request, response, record);
+  if (!url.pathname.startsWith('/api/')) {
+    response.writeHead(404, { 'content-type': 'text/html;charset=UTF-8' });
+    return void response.end('<html><body><p>Page not found</p></body></html>');
+  }
+  if (record.bearer !== 'valid')
+    return sendJsonText(response, 401, serviceNowUnauthenticatedBody, {
+      'www-authenticate': serviceNowUnauthenticatedChallenge,
+    });
+  if (url.pathname === '/api/now/table/incident' && method === 'GET')
+    return sendJson(response, 200, { result: context.incidents });
+  if (url.pathname === '/api/now/table/incident' && method === 'POST')
+    return createIncident(context.incidents, record.body, response);
+  sendJsonText(response, 404, serviceNowNotFoundBody);
+}
+
+function createIncident(incidents: Incident[], body: string, response: ServerResponse): void {
+  let fields: unknown;
+  try {
+    fields = JSON.parse(body);
+  } catch {
+    fields = undefined;
+  }
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
+    return sendJson(response, 400, {
+      error: {
+        message: 'Exception while reading request',
+        detail: 'The payload is not valid JSON.',
+      },
+      status: 'failure',
+    });
+  const incident: Incident = {
+    ...(fields as Record<string, unknown>),
+    sys_id: randomBytes(16).toString('hex'),
+    number: `INC${String(10_001 + incidents.length).padStart(7, '0')}`,
+  };
+  incidents.push(incident);
+  sendJson(response, 201, { result: incident });
+}
+
+/** A record may be printed by a failing test: the bearer must not be in it. */
+function redactedHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const copy: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined) copy[name] = name === 'authorization' ? '<redacted>' : value;
+  return copy;
+}
