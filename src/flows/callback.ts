@@ -5,6 +5,7 @@ import type { ProviderTokens, SessionUser } from '../session/session-types.ts';
 import type { ResolvedProvider } from './authorization-servers.ts';
 import { LoginFailure } from './login-failure.ts';
 import { authorizationServerForToken } from './tenant-issuer.ts';
+import { providerTokensFrom } from './token-response.ts';
 
 export interface CompletedLogin {
   readonly tokens: ProviderTokens;
@@ -13,8 +14,6 @@ export interface CompletedLogin {
 
 /** The provider's error code goes into a URL and a postMessage: only RFC 6749 §4.1.2.1's shape passes. */
 const errorCodePattern = /^[a-z0-9_]{1,64}$/;
-/** Used when a token response omits `expires_in`: assume a short life rather than a long one. */
-const fallbackLifetimeSeconds = 300;
 const idTokenCodes = new Set<string>([
   oauth.JWT_TIMESTAMP_CHECK,
   oauth.JWT_CLAIM_COMPARISON,
@@ -103,7 +102,14 @@ export async function completeLogin(
   if (provider.config.openId && user === null)
     throw new LoginFailure('invalid_id_token', 'the token response has no valid ID token');
   if (user !== null) checkTenant(provider, user);
-  return { tokens: tokensFrom(result, provider, user, now), user };
+  return {
+    tokens: providerTokensFrom(
+      result,
+      { refreshToken: null, scopes: provider.config.scopes, subject: user?.sub ?? null },
+      now,
+    ),
+    user,
+  };
 }
 
 /** Verifies the ID token's signature against the issuer's JWKS; the claims were checked by oauth4webapi. */
@@ -179,28 +185,6 @@ function checkTenant(provider: ResolvedProvider, user: SessionUser): void {
       'the user signed in from a tenant that is not allowed',
     );
   }
-}
-
-function tokensFrom(
-  result: oauth.TokenEndpointResponse,
-  provider: ResolvedProvider,
-  user: SessionUser | null,
-  now: number,
-): ProviderTokens {
-  const lifetime =
-    typeof result.expires_in === 'number' && result.expires_in > 0
-      ? result.expires_in
-      : fallbackLifetimeSeconds;
-  return {
-    accessToken: result.access_token,
-    refreshToken: typeof result.refresh_token === 'string' ? result.refresh_token : null,
-    expiresAtMs: now + lifetime * 1000,
-    scopes:
-      typeof result.scope === 'string'
-        ? result.scope.split(' ').filter(Boolean)
-        : [...provider.config.scopes],
-    subject: user?.sub ?? null,
-  };
 }
 
 function claimString(claims: Record<string, unknown>, name: string): string | null {

@@ -9,9 +9,7 @@ import {
   type TokenEndpointAnswer,
 } from './refresh-failure.ts';
 import { authorizationServerForToken } from './tenant-issuer.ts';
-
-/** Used when a token response omits `expires_in`: assume a short life rather than a long one. */
-const fallbackLifetimeSeconds = 300;
+import { providerTokensFrom } from './token-response.ts';
 
 /**
  * Returns the provider's new tokens. The refresh token is replaced only when the server rotated it
@@ -48,7 +46,7 @@ export async function redeemRefreshToken(
     const tokenServer = serverForIdToken(provider, answer);
     const result = await oauth.processRefreshTokenResponse(tokenServer, provider.client, response);
     await checkIdToken(provider, tokenServer, response, result, tokens, httpOptions);
-    return nextTokens(result, tokens, now());
+    return providerTokensFrom(result, tokens, now());
   } catch (error) {
     throw classifyRefreshFailure(provider.config, error, answer);
   }
@@ -106,28 +104,4 @@ async function checkIdToken(
       { cause: error },
     );
   }
-}
-
-function nextTokens(
-  result: oauth.TokenEndpointResponse,
-  previous: ProviderTokens,
-  now: number,
-): ProviderTokens {
-  const lifetime =
-    typeof result.expires_in === 'number' && result.expires_in > 0
-      ? result.expires_in
-      : fallbackLifetimeSeconds;
-  return {
-    accessToken: result.access_token,
-    refreshToken:
-      typeof result.refresh_token === 'string' && result.refresh_token !== ''
-        ? result.refresh_token
-        : previous.refreshToken,
-    expiresAtMs: now + lifetime * 1000,
-    scopes:
-      typeof result.scope === 'string'
-        ? result.scope.split(' ').filter(Boolean)
-        : [...previous.scopes],
-    subject: previous.subject,
-  };
 }

@@ -64,7 +64,12 @@ export function createTokenRefresher(options: {
   /** Refreshes this process is running or waiting for, keyed by session and provider. */
   const inFlight = new Map<string, Promise<ProviderTokens>>();
 
-  const isExpiring = (tokens: ProviderTokens): boolean => tokens.expiresAtMs - skewMs <= now();
+  /**
+   * Due for a refresh: within the skew of its expiry. Without a refresh token nothing can renew
+   * it early, so it serves until it really expires (and then the connection ends).
+   */
+  const isExpiring = (tokens: ProviderTokens): boolean =>
+    tokens.expiresAtMs - (tokens.refreshToken === null ? 0 : skewMs) <= now();
 
   function singleFlight(
     sessionId: string,

@@ -125,3 +125,35 @@ describe('proactive refresh', () => {
     expect(await harness.redis.client.exists(lockKey)).toBe(0); // released by its new owner
   });
 });
+
+describe('a connection without a refresh token', () => {
+  it('serves its access token until it really expires, then answers refresh_failed without asking the server', async () => {
+    const sessionId = await sessionIdOf(browser);
+    const sessions = harness.gateway.dependencies.sessions;
+    const view = await sessions.loadForProxy(sessionId, 'graph');
+    if (view?.tokens == null || view.version === null) throw new Error('no Graph tokens');
+    // As a grant without offline_access leaves it: an access token and nothing to renew it with.
+    expect(
+      await sessions.replaceTokens(sessionId, 'graph', view.version, {
+        ...view.tokens,
+        refreshToken: null,
+      }),
+    ).toBe(true);
+    const grantsBefore = refreshGrants();
+
+    // Inside the 60 s skew but not expired: nothing can renew it early, so it is simply used.
+    harness.clock.advance(view.tokens.expiresAtMs - harness.clock.now() - 30_000);
+    expect((await browser.fetch(`${harness.url}/graph/v1.0/me`, { headers: csrf })).status).toBe(
+      200,
+    );
+    expect(bearerOf(0)).toBe(view.tokens.accessToken);
+
+    harness.clock.advance(60_000);
+    const response = await browser.fetch(`${harness.url}/graph/v1.0/me`, { headers: csrf });
+    expect(response.status).toBe(401);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ reason: 'refresh_failed', provider: 'graph' });
+    expect(body).not.toHaveProperty('provider_error');
+    expect(refreshGrants()).toBe(grantsBefore);
+  });
+});
