@@ -164,6 +164,9 @@ describe('an authorization server that cannot answer now: 503, tokens kept', () 
     expect(elapsedMs).toBeGreaterThan(providerTimeoutSeconds * 1000 - 100);
     expect(elapsedMs).toBeLessThan(providerTimeoutSeconds * 1000 + 1_500);
     expect(await storedTokens()).toEqual(before);
+    stand.script = {};
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the one-second cool-down
+    expect((await callGraph()).status).toBe(200);
   });
 });
 
