@@ -38,7 +38,7 @@ export interface GatewayHarness {
   /** Every log line the gateway (and its replicas) wrote, as raw JSON text. */
   readonly logs: string[];
   /** The gateway's clock: `advance` moves it forward, so a token expires without waiting for it. */
-  readonly clock: { advance(milliseconds: number): void };
+  readonly clock: { advance(milliseconds: number): void; now(): number };
   /** Signs `browser` in to Graph; resolves with the gateway's answer to the callback. */
   login(browser: TestBrowser, query?: string): Promise<Response>;
   /** Signs `browser` in to ServiceNow (requires `serviceNow: true`). */
@@ -126,6 +126,7 @@ export async function startGatewayHarness(
       advance(milliseconds) {
         clockOffsetMs += milliseconds;
       },
+      now,
     },
     login: (browser, query = '') => signIn(browser, 'graph', query),
     loginServiceNow: (browser, query = '') => signIn(browser, 'servicenow', query),

@@ -1,12 +1,7 @@
 // A stand-in for the Microsoft Graph API (node:http, streaming) that checks bearers with the test OpenID provider and records every request.
 import { createHash, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { startLoopbackServer } from './loopback-server.ts';
 import { describeAccount, type TestOpenIdProvider } from './openid-provider.ts';
 
 export interface RecordedRequest {
@@ -93,7 +88,9 @@ export async function startMockGraph(options: {
   let connectionCount = 0;
   const routes = builtInRoutes(openIdProvider.tenantId, downloads);
 
-  const server = createServer((request, response) => {
+  const { server, origin, close } = await startLoopbackServer();
+  server.on('connection', () => (connectionCount += 1));
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const method = request.method ?? 'GET';
     const body = digestBody(request);
     // Recorded only once the whole body arrived, so `bodyLength` and `bodySha256` are final.
@@ -117,14 +114,9 @@ export async function startMockGraph(options: {
       sendJson(response, 500, { error: { code: 'generalException', message } });
     });
   });
-  server.on('connection', () => (connectionCount += 1));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the server has no port');
 
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: origin,
     requests,
     downloads,
     route(method, path, handler) {
@@ -138,12 +130,7 @@ export async function startMockGraph(options: {
     get connectionCount() {
       return connectionCount;
     },
-    async close() {
-      const closed = once(server, 'close');
-      server.close();
-      server.closeAllConnections();
-      await closed;
-    },
+    close,
   };
 }
 

@@ -1,12 +1,13 @@
 // A real OpenID provider (panva oidc-provider) on a loopback port, configured to answer like Entra ID for one tenant.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { startLoopbackServer } from './loopback-server.ts';
 import { createProvider, entraPaths } from './openid-provider/configuration.ts';
 import {
   keepOfflineAccess,
   recordAndShapeResponses,
   type TokenRequestRecord,
 } from './openid-provider/entra-middleware.ts';
-import { closeServer, listenOnLoopback, serveProvider } from './openid-provider/http-server.ts';
+import { serveProvider } from './openid-provider/http-server.ts';
 import type { LogoutRequestRecord } from './openid-provider/logout.ts';
 import type { OidcProvider } from './openid-provider/oidc-provider-module.ts';
 import { createInMemoryStorage } from './openid-provider/storage-adapter.ts';
@@ -62,8 +63,8 @@ export async function startOpenIdProvider(options: {
   const tokenRequests: TokenRequestRecord[] = [];
   const logoutRequests: LogoutRequestRecord[] = [];
 
-  const { server, port } = await listenOnLoopback();
-  const issuer = `http://127.0.0.1:${port}/${tenantId}/v2.0`;
+  const { server, origin, close } = await startLoopbackServer();
+  const issuer = `${origin}/${tenantId}/v2.0`;
   const provider = createProvider(issuer, tenantId, paths, {
     redirectUris: options.redirectUris,
     postLogoutRedirectUris,
@@ -103,6 +104,6 @@ export async function startOpenIdProvider(options: {
       storage.revokeAccount(sub);
       return Promise.resolve();
     },
-    close: () => closeServer(server),
+    close,
   };
 }

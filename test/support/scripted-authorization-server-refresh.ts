@@ -1,6 +1,7 @@
 // The scripted stand-in's token endpoint pieces: refresh-token chains (rotated as Entra rotates them), Entra's error answers, HTTP helpers.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { tooManyRequestsText } from './http-helpers.ts';
 import type {
   RefreshTokenState,
   ScriptedHttpAnswer,
@@ -201,11 +202,8 @@ export const tokenEndpointFailures = {
     headers: { 'content-type': 'text/html; charset=utf-8' },
     body: '<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h2>Service Unavailable</h2><hr><p>HTTP Error 503. The service is unavailable.</p></body></html>',
   }),
-  tooManyRequestsText: (): ScriptedHttpAnswer => ({
-    status: 429,
-    headers: { 'content-type': 'text/plain', 'retry-after': '60' },
-    body: 'Too Many Requests',
-  }),
+  // Typed as this table's answers, so a test reads `correlationId` off any of them (absent here).
+  tooManyRequestsText: (): ScriptedHttpAnswer => tooManyRequestsText(),
 } as const;
 
 /** RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding. */
@@ -222,19 +220,6 @@ export function parseBasic(
     clientId: formDecode(decoded.slice(0, colon)),
     clientSecret: formDecode(decoded.slice(colon + 1)),
   };
-}
-
-/** The token endpoint's form body (RFC 6749 §3.2: application/x-www-form-urlencoded). */
-export async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** A scripted answer as is; `no-store` because token responses must not be cached (RFC 6749 §5.1). */
-export function sendAnswer(response: ServerResponse, answer: ScriptedHttpAnswer): void {
-  response.writeHead(answer.status, { 'cache-control': 'no-store', ...answer.headers });
-  response.end(answer.body);
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {

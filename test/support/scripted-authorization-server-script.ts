@@ -6,6 +6,7 @@ import {
   randomUUID,
   type KeyObject,
 } from 'node:crypto';
+import type { ScriptedHttpAnswer as HttpAnswer } from './http-helpers.ts';
 
 /** How the ID token in a successful token response is built: `valid`, or one way a hostile provider breaks it. */
 export type IdTokenVariant =
@@ -79,10 +80,7 @@ export interface TokenRequestRecord {
 export type RefreshTokenState = 'latest' | 'superseded' | 'unknown';
 
 /** A token endpoint answer other than tokens: a status, headers and a raw body. */
-export interface ScriptedHttpAnswer {
-  readonly status: number;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body: string;
+export interface ScriptedHttpAnswer extends HttpAnswer {
   /** The body's `correlation_id` when it is Entra's: what the gateway's audit log should carry. */
   readonly correlationId?: string;
 }

@@ -1,8 +1,8 @@
 // An OpenID provider stand-in on loopback whose answers a test scripts, single- or Entra-multi-tenant: the failures a well-behaved provider never produces.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describeAuthorizationRequest, readBody, sendScriptedAnswer } from './http-helpers.ts';
+import { startLoopbackServer } from './loopback-server.ts';
 import {
   buildIdToken,
   discoveryDocument,
@@ -15,9 +15,7 @@ import {
   entraErrorBody,
   jsonHeaders,
   parseBasic,
-  readBody,
   RefreshTokenChains,
-  sendAnswer,
   sendJson,
   type PresentedRefreshToken,
 } from './scripted-authorization-server-refresh.ts';
@@ -68,17 +66,7 @@ export async function startScriptedAuthorizationServer({
     string,
     { sub: string; scope: string; clientId: string; expiresAt: number }
   >();
-  const sockets = new Set<Socket>();
-  const server = createServer();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the server has no port');
-  const origin = `http://127.0.0.1:${address.port}`;
+  const { server, origin, close } = await startLoopbackServer();
   const segment = multiTenant ? 'organizations' : tenantId;
   const paths = {
     discovery: `/${segment}/v2.0/.well-known/openid-configuration`,
@@ -100,12 +88,7 @@ export async function startScriptedAuthorizationServer({
     issuedSecrets: [],
     latestRefreshToken: () => refreshTokens.latestIssued,
     introspect: (accessToken) => Promise.resolve(accessTokens.get(accessToken) ?? null),
-    async close() {
-      const closed = once(server, 'close');
-      server.close();
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
+    close,
   };
 
   const discovery = discoveryDocument(origin, paths, multiTenant ? null : stand.issuer);
@@ -115,12 +98,8 @@ export async function startScriptedAuthorizationServer({
     const query = url.searchParams;
     const redirectUri = query.get('redirect_uri');
     stand.authorizationRequests.push({
-      clientId: query.get('client_id'),
-      redirectUri,
-      state: query.get('state'),
+      ...describeAuthorizationRequest(query),
       nonce: query.get('nonce'),
-      codeChallenge: query.get('code_challenge'),
-      codeChallengeMethod: query.get('code_challenge_method'),
     });
     if (redirectUri === null || query.get('client_id') !== stand.clientId)
       return sendJson(response, 400, { error: 'invalid_request' });
@@ -190,7 +169,7 @@ export async function startScriptedAuthorizationServer({
 
     const answer = stand.script.tokenEndpoint ?? 'tokens';
     if (answer === 'hang') return;
-    if (answer !== 'tokens') return sendAnswer(response, answer);
+    if (answer !== 'tokens') return sendScriptedAnswer(response, answer);
     const refreshToken = refreshTokens.issue(issued.scope);
     sendTokens(response, { scope: issued.scope, nonce: issued.nonce, refreshToken });
   }
@@ -204,12 +183,12 @@ export async function startScriptedAuthorizationServer({
         9002313,
         'Invalid request. Request is malformed or invalid.',
       );
-      return sendAnswer(response, { status: 400, headers: jsonHeaders, body });
+      return sendScriptedAnswer(response, { status: 400, headers: jsonHeaders, body });
     }
     const { chain } = presented;
     const answer = stand.script.refresh ?? 'tokens';
     if (answer === 'hang') return;
-    if (typeof answer === 'object') return sendAnswer(response, answer);
+    if (typeof answer === 'object') return sendScriptedAnswer(response, answer);
     const refreshToken = answer === 'tokens' ? refreshTokens.issue(chain.scope, chain) : null;
     sendTokens(response, { scope: chain.scope, nonce: undefined, refreshToken });
   }

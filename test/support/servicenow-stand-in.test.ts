@@ -1,38 +1,18 @@
 // Proves the ServiceNow stand-in answers OAuth like a ServiceNow instance, driven by oauth4webapi (the gateway's own OAuth library), no mocks.
 import * as oauth from 'oauth4webapi';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { serviceNowAccessDeniedBody } from './servicenow-stand-in.ts';
+import { insecure } from './servicenow-stand-in/oauth-client.ts';
 import {
-  serviceNowAccessDeniedBody,
-  startServiceNowStandIn,
-  type ServiceNowStandIn,
-} from './servicenow-stand-in.ts';
-import {
-  insecure,
-  serviceNowOAuthClient,
-  type ServiceNowOAuthClient,
-} from './servicenow-stand-in/oauth-client.ts';
+  expectNoSecretInRecords,
+  testRedirectUri,
+  useServiceNowStandIn,
+} from './servicenow-stand-in/test-setup.ts';
 
-const redirectUri = 'http://127.0.0.1:9/auth/callback/servicenow';
-
-let serviceNow: ServiceNowStandIn;
-let oauthClient: ServiceNowOAuthClient;
-let authorizationServer: oauth.AuthorizationServer;
-let client: oauth.Client;
-
-beforeAll(async () => {
-  serviceNow = await startServiceNowStandIn({ redirectUris: [redirectUri] });
-  oauthClient = serviceNowOAuthClient(serviceNow, redirectUri);
-  ({ authorizationServer, client } = oauthClient);
-});
-afterAll(async () => {
-  await serviceNow.close();
-});
-beforeEach(() => {
-  serviceNow.refreshScript = 'tokens';
-});
+const standIn = useServiceNowStandIn(testRedirectUri);
 
 function postToken(body: string, contentType: string): Promise<Response> {
-  return fetch(`${serviceNow.url}/oauth_token.do`, {
+  return fetch(`${standIn.serviceNow.url}/oauth_token.do`, {
     method: 'POST',
     headers: { 'content-type': contentType },
     body,
@@ -41,14 +21,14 @@ function postToken(body: string, contentType: string): Promise<Response> {
 
 describe('the ServiceNow stand-in answers OAuth like an instance', () => {
   it('auto-approves a PKCE authorization request and redirects with code and state, without iss', async () => {
-    const login = await oauthClient.authorize();
-    expect(login.callback.origin + login.callback.pathname).toBe(redirectUri);
+    const login = await standIn.oauthClient.authorize();
+    expect(login.callback.origin + login.callback.pathname).toBe(testRedirectUri);
     expect(login.callback.searchParams.get('code')).toBeTruthy();
     expect(login.callback.searchParams.get('state')).toBe(login.state);
     expect(login.callback.searchParams.has('iss')).toBe(false);
-    expect(serviceNow.authorizationRequests.at(-1)).toMatchObject({
-      clientId: serviceNow.clientId,
-      redirectUri,
+    expect(standIn.serviceNow.authorizationRequests.at(-1)).toMatchObject({
+      clientId: standIn.serviceNow.clientId,
+      redirectUri: testRedirectUri,
       state: login.state,
       scope: 'useraccount',
       codeChallengeMethod: 'S256',
@@ -60,11 +40,11 @@ describe('the ServiceNow stand-in answers OAuth like an instance', () => {
     ['an unregistered redirect_uri', { redirect_uri: 'https://evil.example/callback' }],
     ['a PKCE method other than S256', { code_challenge_method: 'plain' }],
   ])('answers %s with an HTML error page, never a redirect', async (_case, parameters) => {
-    const url = new URL(authorizationServer.authorization_endpoint ?? '');
+    const url = new URL(standIn.oauthClient.authorizationServer.authorization_endpoint ?? '');
     url.search = new URLSearchParams({
       response_type: 'code',
-      client_id: serviceNow.clientId,
-      redirect_uri: redirectUri,
+      client_id: standIn.serviceNow.clientId,
+      redirect_uri: testRedirectUri,
       code_challenge: 'x'.repeat(43),
       code_challenge_method: 'S256',
       ...parameters,
@@ -76,16 +56,17 @@ describe('the ServiceNow stand-in answers OAuth like an instance', () => {
   });
 
   it('exchanges a code with its PKCE verifier for ServiceNow’s token answer, once', async () => {
-    const login = await oauthClient.authorize();
+    const { authorizationServer, client } = standIn.oauthClient;
+    const login = await standIn.oauthClient.authorize();
     const tokens = await oauth.processAuthorizationCodeResponse(
       authorizationServer,
       client,
-      await oauthClient.exchange(login),
+      await standIn.oauthClient.exchange(login),
     );
     expect(tokens).toMatchObject({ scope: 'useraccount', token_type: 'bearer', expires_in: 1799 });
-    expect(tokens.refresh_token).toBe(serviceNow.latestRefreshToken());
-    expect(tokens.access_token).toBe(serviceNow.latestAccessToken());
-    expect(serviceNow.tokenRequests.at(-1)).toEqual({
+    expect(tokens.refresh_token).toBe(standIn.serviceNow.latestRefreshToken());
+    expect(tokens.access_token).toBe(standIn.serviceNow.latestAccessToken());
+    expect(standIn.serviceNow.tokenRequests.at(-1)).toEqual({
       grantType: 'authorization_code',
       contentType: 'application/x-www-form-urlencoded;charset=UTF-8',
       clientAuthenticated: true,
@@ -93,14 +74,15 @@ describe('the ServiceNow stand-in answers OAuth like an instance', () => {
       pkceMatched: true,
       refreshTokenKnown: null,
     });
-    const replay = await oauthClient.exchange(login);
+    const replay = await standIn.oauthClient.exchange(login);
     expect(replay.status).toBe(401);
     expect(await replay.text()).toBe(serviceNowAccessDeniedBody);
   });
 
   it('refuses a wrong code verifier with 401 server_error, which oauth4webapi throws as a ResponseBodyError', async () => {
-    const response = await oauthClient.exchange(
-      await oauthClient.authorize(),
+    const { authorizationServer, client } = standIn.oauthClient;
+    const response = await standIn.oauthClient.exchange(
+      await standIn.oauthClient.authorize(),
       oauth.generateRandomCodeVerifier(),
     );
     const failure = oauth.processAuthorizationCodeResponse(authorizationServer, client, response);
@@ -110,20 +92,20 @@ describe('the ServiceNow stand-in answers OAuth like an instance', () => {
       error: 'server_error',
       error_description: 'access_denied',
     });
-    expect(serviceNow.tokenRequests.at(-1)).toMatchObject({ pkceMatched: false });
+    expect(standIn.serviceNow.tokenRequests.at(-1)).toMatchObject({ pkceMatched: false });
   });
 
   it('answers a refresh with a new access token and no refresh_token, or the same one repeated', async () => {
-    const signedIn = await oauthClient.signIn();
-    const refreshed = await oauthClient.refresh(signedIn.refresh_token ?? '');
+    const signedIn = await standIn.oauthClient.signIn();
+    const refreshed = await standIn.oauthClient.refresh(signedIn.refresh_token ?? '');
     expect(refreshed.refresh_token).toBeUndefined();
     expect(refreshed.access_token).not.toBe(signedIn.access_token);
     expect(refreshed.expires_in).toBe(1799);
-    serviceNow.refreshScript = 'tokens-repeating-refresh-token';
-    expect((await oauthClient.refresh(signedIn.refresh_token ?? '')).refresh_token).toBe(
+    standIn.serviceNow.refreshScript = 'tokens-repeating-refresh-token';
+    expect((await standIn.oauthClient.refresh(signedIn.refresh_token ?? '')).refresh_token).toBe(
       signedIn.refresh_token,
     );
-    expect(serviceNow.tokenRequests.at(-1)).toMatchObject({
+    expect(standIn.serviceNow.tokenRequests.at(-1)).toMatchObject({
       grantType: 'refresh_token',
       pkceMatched: null,
       refreshTokenKnown: true,
@@ -131,9 +113,10 @@ describe('the ServiceNow stand-in answers OAuth like an instance', () => {
   });
 
   it('answers a revoked refresh token with 401 server_error/access_denied: a ResponseBodyError, no challenge', async () => {
-    const signedIn = await oauthClient.signIn();
-    serviceNow.revokeRefreshTokens();
-    const response = await oauthClient.refreshRequest(signedIn.refresh_token ?? '');
+    const { authorizationServer, client } = standIn.oauthClient;
+    const signedIn = await standIn.oauthClient.signIn();
+    standIn.serviceNow.revokeRefreshTokens();
+    const response = await standIn.oauthClient.refreshRequest(signedIn.refresh_token ?? '');
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBeNull();
     const failure = oauth.processRefreshTokenResponse(authorizationServer, client, response);
@@ -143,39 +126,42 @@ describe('the ServiceNow stand-in answers OAuth like an instance', () => {
       error: 'server_error',
       cause: { error: 'server_error', error_description: 'access_denied' },
     });
-    await expect(oauthClient.refresh('never-issued')).rejects.toMatchObject({ status: 401 });
-    expect(serviceNow.tokenRequests.at(-1)).toMatchObject({ refreshTokenKnown: false });
+    await expect(standIn.oauthClient.refresh('never-issued')).rejects.toMatchObject({
+      status: 401,
+    });
+    expect(standIn.serviceNow.tokenRequests.at(-1)).toMatchObject({ refreshTokenKnown: false });
   });
 
   it('revokes a refresh token and the access tokens of its grant at /oauth_revoke_token.do', async () => {
-    const signedIn = await oauthClient.signIn();
+    const { authorizationServer, client } = standIn.oauthClient;
+    const signedIn = await standIn.oauthClient.signIn();
     const response = await fetch(
-      `${serviceNow.url}/oauth_revoke_token.do?token=${encodeURIComponent(signedIn.refresh_token ?? '')}`,
+      `${standIn.serviceNow.url}/oauth_revoke_token.do?token=${encodeURIComponent(signedIn.refresh_token ?? '')}`,
       { method: 'POST' },
     );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({});
-    expect(serviceNow.revocationRequests.at(-1)).toEqual({
+    expect(standIn.serviceNow.revocationRequests.at(-1)).toEqual({
       tokenLocation: 'query',
       matched: 'refresh_token',
       clientAuthenticated: false,
     });
-    await expect(oauthClient.refresh(signedIn.refresh_token ?? '')).rejects.toMatchObject({
+    await expect(standIn.oauthClient.refresh(signedIn.refresh_token ?? '')).rejects.toMatchObject({
       status: 401,
     });
-    const incidents = await fetch(`${serviceNow.url}/api/now/table/incident`, {
+    const incidents = await fetch(`${standIn.serviceNow.url}/api/now/table/incident`, {
       headers: { authorization: `Bearer ${signedIn.access_token}` },
     });
     expect(incidents.status).toBe(401);
     const viaLibrary = await oauth.revocationRequest(
       authorizationServer,
       client,
-      oauthClient.clientAuthentication,
+      standIn.oauthClient.clientAuthentication,
       'unknown-token',
       insecure,
     );
     await oauth.processRevocationResponse(viaLibrary);
-    expect(serviceNow.revocationRequests.at(-1)).toEqual({
+    expect(standIn.serviceNow.revocationRequests.at(-1)).toEqual({
       tokenLocation: 'form',
       matched: 'none',
       clientAuthenticated: true,
@@ -189,19 +175,19 @@ describe('the ServiceNow stand-in answers OAuth like an instance', () => {
     );
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'invalid_request' });
-    expect(serviceNow.tokenRequests.at(-1)).toMatchObject({
+    expect(standIn.serviceNow.tokenRequests.at(-1)).toMatchObject({
       grantType: null,
       contentType: 'application/json',
     });
   });
 
   it('answers a wrong client secret with exactly 401 {"error_description":"access_denied","error":"server_error"}', async () => {
-    const signedIn = await oauthClient.signIn();
+    const signedIn = await standIn.oauthClient.signIn();
     const response = await postToken(
       new URLSearchParams({
         grant_type: 'refresh_token',
         refresh_token: signedIn.refresh_token ?? '',
-        client_id: serviceNow.clientId,
+        client_id: standIn.serviceNow.clientId,
         client_secret: 'wrong',
       }).toString(),
       'application/x-www-form-urlencoded',
@@ -209,18 +195,11 @@ describe('the ServiceNow stand-in answers OAuth like an instance', () => {
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await response.text()).toBe(serviceNowAccessDeniedBody);
-    expect(serviceNow.tokenRequests.at(-1)).toMatchObject({ clientAuthenticated: false });
+    expect(standIn.serviceNow.tokenRequests.at(-1)).toMatchObject({ clientAuthenticated: false });
   });
 
   it('never records a code, token or secret', () => {
-    const records = JSON.stringify([
-      serviceNow.authorizationRequests,
-      serviceNow.tokenRequests,
-      serviceNow.revocationRequests,
-      serviceNow.apiRequests,
-    ]);
-    expect(serviceNow.issuedSecrets.length).toBeGreaterThan(0);
-    for (const secret of [...serviceNow.issuedSecrets, serviceNow.clientSecret])
-      expect(records).not.toContain(secret);
+    expect(standIn.serviceNow.issuedSecrets.length).toBeGreaterThan(0);
+    expectNoSecretInRecords(standIn.serviceNow);
   });
 });

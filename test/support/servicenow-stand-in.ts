@@ -1,8 +1,7 @@
 // A ServiceNow instance stand-in on loopback: its OAuth 2.0 server and REST API on one origin, answering like providers.md says ServiceNow does.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLoopbackServer } from './loopback-server.ts';
 import type {
   ApiRequestRecord,
   AuthorizationRequestRecord,
@@ -86,17 +85,7 @@ export async function startServiceNowStandIn({
   const ledger = new TokenLedger(accessTokenTtlSeconds, issuedSecrets);
   const overrides = new Map<string, ServiceNowRouteHandler>();
   const incidents = initialIncidents();
-  const sockets = new Set<Socket>();
-  const server = createServer();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the server has no port');
-  const origin = `http://127.0.0.1:${address.port}`;
+  const { server, origin, close } = await startLoopbackServer();
 
   const stand: ServiceNowStandIn = {
     url: origin,
@@ -126,12 +115,7 @@ export async function startServiceNowStandIn({
         if (overrides.get(key) === handler) overrides.delete(key);
       };
     },
-    async close() {
-      const closed = once(server, 'close');
-      server.close();
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
+    close,
   };
 
   const oauthContext: OAuthEndpointsContext = {

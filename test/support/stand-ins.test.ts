@@ -1,9 +1,9 @@
 // Proves the stand-ins answer like Entra ID and Graph, driven by oauth4webapi (the gateway's own OAuth library), no mocks.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startLoopbackServer } from './loopback-server.ts';
 import {
   downloadPattern,
   graphUnauthorizedBody,
@@ -16,7 +16,6 @@ import {
   startScriptedAuthorizationServer,
   tokenEndpointFailures,
   type ScriptedAuthorizationServer,
-  type ScriptedHttpAnswer,
 } from './scripted-authorization-server.ts';
 import { TestBrowser } from './test-browser.ts';
 
@@ -112,6 +111,38 @@ function refresh(refreshToken: string): Promise<oauth.TokenEndpointResponse> {
       insecure,
     )
     .then((response) => oauth.processRefreshTokenResponse(authorizationServer, client, response));
+}
+
+/**
+ * Authorization code + PKCE through a fresh browser, then the code grant with client_secret_post,
+ * as the gateway sends it: the raw token response, for a test to process as it needs.
+ */
+async function codeGrantWithSecretPost(
+  server: oauth.AuthorizationServer,
+  registered: { readonly clientId: string; readonly clientSecret: string },
+  parameters: { scope: string; nonce?: string },
+): Promise<Response> {
+  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const url = new URL(server.authorization_endpoint ?? '');
+  url.search = new URLSearchParams({
+    client_id: registered.clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    ...parameters,
+    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+  }).toString();
+  const callback = await new TestBrowser().followUntil(url, redirectUri);
+  const registeredClient = { client_id: registered.clientId };
+  return oauth.authorizationCodeGrantRequest(
+    server,
+    registeredClient,
+    oauth.ClientSecretPost(registered.clientSecret),
+    oauth.validateAuthResponse(server, registeredClient, callback),
+    redirectUri,
+    codeVerifier,
+    insecure,
+  );
 }
 
 function graphGet(path: string, accessToken?: string): Promise<Response> {
@@ -255,28 +286,10 @@ describe('the OpenID provider stand-in answers like Entra ID', () => {
       const issuer = new URL(shortLived.issuer);
       const discovery = await oauth.discoveryRequest(issuer, insecure);
       const server = await oauth.processDiscoveryResponse(issuer, discovery);
-      const login = new URL(server.authorization_endpoint ?? '');
-      const codeVerifier = oauth.generateRandomCodeVerifier();
-      login.search = new URLSearchParams({
-        client_id: shortLived.clientId,
-        redirect_uri: redirectUri,
-        response_type: 'code',
+      const response = await codeGrantWithSecretPost(server, shortLived, {
         scope: 'openid User.Read',
-        code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-        code_challenge_method: 'S256',
-      }).toString();
-      const callback = await new TestBrowser().followUntil(login, redirectUri);
+      });
       const shortClient = { client_id: shortLived.clientId };
-      const parameters = oauth.validateAuthResponse(server, shortClient, callback);
-      const response = await oauth.authorizationCodeGrantRequest(
-        server,
-        shortClient,
-        oauth.ClientSecretPost(shortLived.clientSecret),
-        parameters,
-        redirectUri,
-        codeVerifier,
-        insecure,
-      );
       const tokens = await oauth.processAuthorizationCodeResponse(server, shortClient, response);
       expect(tokens.expires_in).toBe(1);
       expect(tokens.refresh_token).toBeUndefined();
@@ -394,10 +407,12 @@ describe('the Graph stand-in answers like Microsoft Graph', () => {
 });
 
 describe('the test browser keeps cookies like a browser', () => {
-  let server: Server;
   let origin: string;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    server = createServer((request, response) => {
+    const loopback = await startLoopbackServer();
+    ({ origin, close } = loopback);
+    loopback.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       const headers: Record<string, string | string[]> = {
         'x-cookie': request.headers.cookie ?? '',
@@ -412,15 +427,8 @@ describe('the test browser keeps cookies like a browser', () => {
       if (url.pathname === '/hop') headers.location = '/app/end';
       response.writeHead(url.pathname === '/hop' ? 302 : 200, headers).end();
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const address = server.address();
-    origin = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
   });
-  afterAll(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  afterAll(() => close());
 
   it('honours Path, deletes on Max-Age=0 or a past Expires, and follows redirects on request', async () => {
     const browser = new TestBrowser();
@@ -488,29 +496,8 @@ async function scriptedSignIn(
 ): Promise<ScriptedLogin> {
   const server = await discoverScripted(stand);
   const scriptedClient = { client_id: stand.clientId };
-  const codeVerifier = oauth.generateRandomCodeVerifier();
   const nonce = oauth.generateRandomNonce();
-  const url = new URL(server.authorization_endpoint ?? '');
-  url.search = new URLSearchParams({
-    client_id: stand.clientId,
-    redirect_uri: redirectUri,
-    response_type: 'code',
-    scope: scriptedScope,
-    nonce,
-    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-    code_challenge_method: 'S256',
-  }).toString();
-  const callback = await new TestBrowser().followUntil(url, redirectUri);
-  const parameters = oauth.validateAuthResponse(server, scriptedClient, callback);
-  const response = await oauth.authorizationCodeGrantRequest(
-    server,
-    scriptedClient,
-    oauth.ClientSecretPost(stand.clientSecret),
-    parameters,
-    redirectUri,
-    codeVerifier,
-    insecure,
-  );
+  const response = await codeGrantWithSecretPost(server, stand, { scope: scriptedScope, nonce });
   const idToken = await idTokenOf(response);
   const validating = idToken === undefined ? server : withTenantIssuer(server, idToken);
   const tokens = await oauth.processAuthorizationCodeResponse(
@@ -638,62 +625,31 @@ describe('the scripted authorization server refreshes like Entra ID', () => {
     expect(stand.tokenRequests.at(-1)?.refreshTokenState).toBe('unknown');
   });
 
-  /** [failure, status, body fields, what oauth4webapi throws]. */
-  const entraFailures: [string, () => ScriptedHttpAnswer, number, Record<string, unknown>][] = [
-    [
-      'invalidGrant',
-      tokenEndpointFailures.invalidGrant,
-      400,
-      { error: 'invalid_grant', error_codes: [70008] },
-    ],
+  type FailureName = keyof typeof tokenEndpointFailures;
+  /** [failure, the status it answers, the body fields it carries]: the test is the same for each. */
+  const entraFailures: [FailureName, number, Record<string, unknown>][] = [
+    ['invalidGrant', 400, { error: 'invalid_grant', error_codes: [70008] }],
     [
       'invalidGrantInactive',
-      tokenEndpointFailures.invalidGrantInactive,
       400,
       { error: 'invalid_grant', error_codes: [700082], suberror: 'bad_token' },
     ],
     [
       'interactionRequired',
-      tokenEndpointFailures.interactionRequired,
       400,
       { error: 'interaction_required', error_codes: [50079], suberror: 'basic_action' },
     ],
-    [
-      'temporarilyUnavailable',
-      tokenEndpointFailures.temporarilyUnavailable,
-      400,
-      { error: 'temporarily_unavailable', error_codes: [90033] },
-    ],
-    [
-      'invalidClient',
-      tokenEndpointFailures.invalidClient,
-      401,
-      { error: 'invalid_client', error_codes: [7000215] },
-    ],
-    [
-      'unauthorizedClient',
-      tokenEndpointFailures.unauthorizedClient,
-      400,
-      { error: 'unauthorized_client', error_codes: [700016] },
-    ],
-    [
-      'invalidRequest',
-      tokenEndpointFailures.invalidRequest,
-      400,
-      { error: 'invalid_request', error_codes: [900144] },
-    ],
-    [
-      'unsupportedGrantType',
-      tokenEndpointFailures.unsupportedGrantType,
-      400,
-      { error: 'unsupported_grant_type', error_codes: [70003] },
-    ],
+    ['temporarilyUnavailable', 400, { error: 'temporarily_unavailable', error_codes: [90033] }],
+    ['invalidClient', 401, { error: 'invalid_client', error_codes: [7000215] }],
+    ['unauthorizedClient', 400, { error: 'unauthorized_client', error_codes: [700016] }],
+    ['invalidRequest', 400, { error: 'invalid_request', error_codes: [900144] }],
+    ['unsupportedGrantType', 400, { error: 'unsupported_grant_type', error_codes: [70003] }],
   ];
 
   it.each(entraFailures)(
     '%s answers an Entra-shaped 4xx JSON body, which oauth4webapi throws as ResponseBodyError',
-    async (_name, failure, status, fields) => {
-      const answer = failure();
+    async (name, status, fields) => {
+      const answer = tokenEndpointFailures[name]();
       stand.script = { refresh: answer };
       const response = await scriptedRefreshRequest(stand, login, stand.latestRefreshToken() ?? '');
       const body = (await response.clone().json()) as Record<string, unknown>;
@@ -735,30 +691,17 @@ describe('the scripted authorization server refreshes like Entra ID', () => {
     });
   });
 
-  it.each([
-    [
-      'serviceUnavailableHtml',
-      tokenEndpointFailures.serviceUnavailableHtml,
-      503,
-      oauth.RESPONSE_IS_NOT_CONFORM,
-    ],
-    [
-      'tooManyRequestsText',
-      tokenEndpointFailures.tooManyRequestsText,
-      429,
-      oauth.RESPONSE_IS_NOT_JSON,
-    ],
-  ])(
-    '%s: oauth4webapi throws OperationProcessingError with a code',
-    async (_name, failure, status, code) => {
-      stand.script = { refresh: failure() };
-      const response = await scriptedRefreshRequest(stand, login, stand.latestRefreshToken() ?? '');
-      expect(response.status).toBe(status);
-      const processed = oauth.processRefreshTokenResponse(login.server, login.client, response);
-      await expect(processed).rejects.toBeInstanceOf(oauth.OperationProcessingError);
-      await expect(processed).rejects.toMatchObject({ code });
-    },
-  );
+  it.each<[FailureName, number, string]>([
+    ['serviceUnavailableHtml', 503, oauth.RESPONSE_IS_NOT_CONFORM],
+    ['tooManyRequestsText', 429, oauth.RESPONSE_IS_NOT_JSON],
+  ])('%s: oauth4webapi throws OperationProcessingError with a code', async (name, status, code) => {
+    stand.script = { refresh: tokenEndpointFailures[name]() };
+    const response = await scriptedRefreshRequest(stand, login, stand.latestRefreshToken() ?? '');
+    expect(response.status).toBe(status);
+    const processed = oauth.processRefreshTokenResponse(login.server, login.client, response);
+    await expect(processed).rejects.toBeInstanceOf(oauth.OperationProcessingError);
+    await expect(processed).rejects.toMatchObject({ code });
+  });
 
   it('each failure answer carries a fresh correlation id', () => {
     const first = tokenEndpointFailures.invalidGrantInactive().correlationId;

@@ -1,6 +1,6 @@
 // Koa middleware that makes oidc-provider's own routes answer like Entra, and records every token request.
 import type { IncomingHttpHeaders } from 'node:http';
-import { readText } from './http-messages.ts';
+import { readBody } from '../http-helpers.ts';
 import type { ProviderContext } from './oidc-provider-module.ts';
 
 export interface TokenRequestRecord {
@@ -37,7 +37,7 @@ export function recordAndShapeResponses(tokenPath: string, tokenRequests: TokenR
   return async (context: ProviderContext, next: () => Promise<void>): Promise<void> => {
     if (context.method === 'POST' && context.path === tokenPath && context.headers.origin) {
       // Entra refuses cross-origin redemption for "Web" clients (AADSTS9002326).
-      const parameters = new URLSearchParams(await readText(context.req));
+      const parameters = new URLSearchParams(await readBody(context.req));
       const { headers } = context;
       const grantType = parameters.get('grant_type');
       tokenRequests.push(describeTokenRequest(headers, grantType, parameters.get('client_secret')));

@@ -1,21 +1,10 @@
-// The stand-in's HTTP server: a loopback port, Entra's URL layout mapped onto oidc-provider, and shutdown.
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// The stand-in's request routing: Entra's URL layout mapped onto oidc-provider, interactions and logout answered here.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { EntraPaths } from './configuration.ts';
 import { sendJson } from './http-messages.ts';
 import { completeInteraction } from './interactions.ts';
 import { describeLogoutRequest, endSession, type LogoutRequestRecord } from './logout.ts';
 import type { OidcProvider } from './oidc-provider-module.ts';
-
-/** Listening on port 0 first gives a port no other test file can take; the issuer needs it. */
-export async function listenOnLoopback(): Promise<{ server: Server; port: number }> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the server has no port');
-  return { server, port: address.port };
-}
 
 export interface ProviderRoutes {
   readonly issuer: string;
@@ -57,12 +46,4 @@ export function serveProvider(server: Server, routes: ProviderRoutes): void {
         sendJson(response, 400, { error: 'invalid_request', error_description: description });
     });
   });
-}
-
-/** Stops listening and drops kept-alive connections, so a test file ends without waiting. */
-export async function closeServer(server: Server): Promise<void> {
-  const closed = once(server, 'close');
-  server.close();
-  server.closeAllConnections();
-  await closed;
 }

@@ -1,5 +1,8 @@
 // What the ServiceNow stand-in records and scripts, ServiceNow's exact error answers, and the small HTTP helpers its handlers share.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tooManyRequestsText, type ScriptedHttpAnswer } from '../http-helpers.ts';
+
+export type { ScriptedHttpAnswer } from '../http-helpers.ts';
 
 /** ServiceNow labels every JSON answer, token endpoint and REST API alike, with this exact content type. */
 export const serviceNowJsonContentType = 'application/json;charset=UTF-8';
@@ -21,13 +24,6 @@ export const serviceNowUnauthenticatedChallenge = 'Basic realm="Service-now"';
 export const serviceNowNotFoundBody =
   '{"error":{"message":"Requested URI does not represent any resource","detail":null},"status":"failure"}';
 
-/** A whole HTTP answer sent as is, for failures a well-behaved instance never produces. */
-export interface ScriptedHttpAnswer {
-  readonly status: number;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body: string;
-}
-
 /**
  * How the token endpoint answers a refresh grant. `tokens`: a new access token and no
  * `refresh_token` member (ServiceNow does not rotate); `tokens-repeating-refresh-token`: the same
@@ -48,11 +44,7 @@ export const serviceNowFailures = {
     headers: { 'content-type': serviceNowJsonContentType },
     body: '{"error":{"message":"Service Unavailable","detail":"The instance is temporarily unavailable"},"status":"failure"}',
   }),
-  tooManyRequestsText: (): ScriptedHttpAnswer => ({
-    status: 429,
-    headers: { 'content-type': 'text/plain', 'retry-after': '60' },
-    body: 'Too Many Requests',
-  }),
+  tooManyRequestsText,
   accessDenied: (): ScriptedHttpAnswer => ({
     status: 401,
     headers: { 'content-type': serviceNowJsonContentType },
@@ -113,12 +105,6 @@ export type ServiceNowRouteHandler = (
   record: ApiRequestRecord,
 ) => void;
 
-export async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** Sends a JSON text as is, so the exact bytes ServiceNow sends can be reproduced. */
 export function sendJsonText(
   response: ServerResponse,
@@ -137,11 +123,6 @@ export function sendJsonText(
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   sendJsonText(response, status, JSON.stringify(body));
-}
-
-export function sendScripted(response: ServerResponse, answer: ScriptedHttpAnswer): void {
-  response.writeHead(answer.status, { 'cache-control': 'no-store', ...answer.headers });
-  response.end(answer.body);
 }
 
 /** The instance's HTML error page: the authorization endpoint never redirects to an unregistered URI (RFC 6749 §4.1.2.1). */

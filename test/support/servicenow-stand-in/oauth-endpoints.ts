@@ -1,12 +1,11 @@
 // ServiceNow's OAuth endpoints on the instance: /oauth_auth.do (auto-approved), /oauth_token.do (form only) and /oauth_revoke_token.do.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describeAuthorizationRequest, readBody, sendScriptedAnswer } from '../http-helpers.ts';
 import {
-  readBody,
   sendHtmlError,
   sendJson,
   sendJsonText,
-  sendScripted,
   serviceNowAccessDeniedBody,
   type AuthorizationRequestRecord,
   type RefreshScript,
@@ -42,12 +41,8 @@ export function answerAuthorization(
   const query = url.searchParams;
   const redirectUri = query.get('redirect_uri');
   context.authorizationRequests.push({
-    clientId: query.get('client_id'),
-    redirectUri,
-    state: query.get('state'),
+    ...describeAuthorizationRequest(query),
     scope: query.get('scope'),
-    codeChallenge: query.get('code_challenge'),
-    codeChallengeMethod: query.get('code_challenge_method'),
   });
   // Open redirect: an unknown client or an unregistered URI gets an error page, never a redirect (RFC 6749 §4.1.2.1).
   if (query.get('client_id') !== context.clientId)
@@ -125,7 +120,7 @@ export async function answerToken(
   const script = context.refreshScript();
   const isRefresh = record.grantType === 'refresh_token';
   if (isRefresh && script === 'hang') return;
-  if (isRefresh && typeof script === 'object') return sendScripted(response, script);
+  if (isRefresh && typeof script === 'object') return sendScriptedAnswer(response, script);
   if (!record.clientAuthenticated) return sendJsonText(response, 401, serviceNowAccessDeniedBody);
 
   if (record.grantType === 'authorization_code') {

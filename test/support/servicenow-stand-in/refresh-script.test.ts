@@ -1,43 +1,25 @@
 // Proves the ServiceNow stand-in sends scripted refresh answers (503, 429, 401, hang) exactly, and what oauth4webapi makes of each.
 import * as oauth from 'oauth4webapi';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  serviceNowFailures,
-  startServiceNowStandIn,
-  type ServiceNowStandIn,
-} from '../servicenow-stand-in.ts';
-import { serviceNowOAuthClient, type ServiceNowOAuthClient } from './oauth-client.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { serviceNowFailures, startServiceNowStandIn } from '../servicenow-stand-in.ts';
+import { testRedirectUri, useServiceNowStandIn } from './test-setup.ts';
 
-const redirectUri = 'http://127.0.0.1:9/auth/callback/servicenow';
-
-let serviceNow: ServiceNowStandIn;
-let oauthClient: ServiceNowOAuthClient;
-
-beforeAll(async () => {
-  serviceNow = await startServiceNowStandIn({ redirectUris: [redirectUri] });
-  oauthClient = serviceNowOAuthClient(serviceNow, redirectUri);
-});
-afterAll(async () => {
-  await serviceNow.close();
-});
-beforeEach(() => {
-  serviceNow.refreshScript = 'tokens';
-});
+const standIn = useServiceNowStandIn(testRedirectUri);
 
 describe('the ServiceNow stand-in sends scripted refresh answers as scripted', () => {
   let refreshToken: string;
   beforeAll(async () => {
-    refreshToken = (await oauthClient.signIn()).refresh_token ?? '';
+    refreshToken = (await standIn.oauthClient.signIn()).refresh_token ?? '';
   });
 
   it('sends a 503 HTML page, which oauth4webapi reports as OAUTH_RESPONSE_IS_NOT_CONFORM', async () => {
     const scripted = serviceNowFailures.serviceUnavailableHtml();
-    serviceNow.refreshScript = scripted;
-    const response = await oauthClient.refreshRequest(refreshToken);
+    standIn.serviceNow.refreshScript = scripted;
+    const response = await standIn.oauthClient.refreshRequest(refreshToken);
     expect(response.status).toBe(503);
     expect(response.headers.get('content-type')).toBe('text/html;charset=UTF-8');
     expect(await response.text()).toBe(scripted.body);
-    const failure = oauthClient.refresh(refreshToken);
+    const failure = standIn.oauthClient.refresh(refreshToken);
     await expect(failure).rejects.toBeInstanceOf(oauth.OperationProcessingError);
     await expect(failure).rejects.toMatchObject({
       code: oauth.RESPONSE_IS_NOT_CONFORM,
@@ -46,42 +28,42 @@ describe('the ServiceNow stand-in sends scripted refresh answers as scripted', (
   });
 
   it('sends a 503 JSON body, which oauth4webapi also reports as OAUTH_RESPONSE_IS_NOT_CONFORM', async () => {
-    serviceNow.refreshScript = serviceNowFailures.serviceUnavailableJson();
-    await expect(oauthClient.refresh(refreshToken)).rejects.toMatchObject({
+    standIn.serviceNow.refreshScript = serviceNowFailures.serviceUnavailableJson();
+    await expect(standIn.oauthClient.refresh(refreshToken)).rejects.toMatchObject({
       code: oauth.RESPONSE_IS_NOT_CONFORM,
       cause: { status: 503 },
     });
   });
 
   it('sends 429 text/plain with Retry-After: 60, which oauth4webapi reports as OAUTH_RESPONSE_IS_NOT_JSON', async () => {
-    serviceNow.refreshScript = serviceNowFailures.tooManyRequestsText();
-    const response = await oauthClient.refreshRequest(refreshToken);
+    standIn.serviceNow.refreshScript = serviceNowFailures.tooManyRequestsText();
+    const response = await standIn.oauthClient.refreshRequest(refreshToken);
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('60');
     expect(await response.clone().text()).toBe('Too Many Requests');
     await expect(
       oauth.processRefreshTokenResponse(
-        oauthClient.authorizationServer,
-        oauthClient.client,
+        standIn.oauthClient.authorizationServer,
+        standIn.oauthClient.client,
         response,
       ),
     ).rejects.toMatchObject({ code: oauth.RESPONSE_IS_NOT_JSON });
   });
 
   it('sends the scripted 401 access_denied for a refresh token that is still alive', async () => {
-    serviceNow.refreshScript = serviceNowFailures.accessDenied();
-    await expect(oauthClient.refresh(refreshToken)).rejects.toMatchObject({
+    standIn.serviceNow.refreshScript = serviceNowFailures.accessDenied();
+    await expect(standIn.oauthClient.refresh(refreshToken)).rejects.toMatchObject({
       status: 401,
       error: 'server_error',
     });
-    serviceNow.refreshScript = 'tokens';
-    expect((await oauthClient.refresh(refreshToken)).access_token).toBe(
-      serviceNow.latestAccessToken(),
+    standIn.serviceNow.refreshScript = 'tokens';
+    expect((await standIn.oauthClient.refresh(refreshToken)).access_token).toBe(
+      standIn.serviceNow.latestAccessToken(),
     );
   });
 
   it('hangs a refresh until close() ends it', async () => {
-    const hanging = await startServiceNowStandIn({ redirectUris: [redirectUri] });
+    const hanging = await startServiceNowStandIn({ redirectUris: [testRedirectUri] });
     hanging.refreshScript = 'hang';
     const request = fetch(`${hanging.url}/oauth_token.do`, {
       method: 'POST',

@@ -1,29 +1,15 @@
 // Proves the ServiceNow stand-in answers its REST API like a ServiceNow instance: bearer first, ServiceNow's bodies, records without secrets.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  serviceNowNotFoundBody,
-  startServiceNowStandIn,
-  type ServiceNowStandIn,
-} from '../servicenow-stand-in.ts';
-import { serviceNowOAuthClient, type ServiceNowOAuthClient } from './oauth-client.ts';
+import { describe, expect, it } from 'vitest';
+import { serviceNowNotFoundBody, startServiceNowStandIn } from '../servicenow-stand-in.ts';
+import { serviceNowOAuthClient } from './oauth-client.ts';
+import { expectNoSecretInRecords, testRedirectUri, useServiceNowStandIn } from './test-setup.ts';
 
-const redirectUri = 'http://127.0.0.1:9/auth/callback/servicenow';
-
-let serviceNow: ServiceNowStandIn;
-let oauthClient: ServiceNowOAuthClient;
-
-beforeAll(async () => {
-  serviceNow = await startServiceNowStandIn({ redirectUris: [redirectUri] });
-  oauthClient = serviceNowOAuthClient(serviceNow, redirectUri);
-});
-afterAll(async () => {
-  await serviceNow.close();
-});
+const standIn = useServiceNowStandIn(testRedirectUri);
 
 function apiGet(path: string, accessToken?: string): Promise<Response> {
   const headers: Record<string, string> =
     accessToken === undefined ? {} : { authorization: `Bearer ${accessToken}` };
-  return fetch(`${serviceNow.url}${path}`, { headers });
+  return fetch(`${standIn.serviceNow.url}${path}`, { headers });
 }
 
 describe('the ServiceNow stand-in answers the REST API like an instance', () => {
@@ -38,11 +24,11 @@ describe('the ServiceNow stand-in answers the REST API like an instance', () => 
     expect(await response.text()).toBe(
       '{"error":{"message":"User Not Authenticated","detail":"Required to provide Auth information"},"status":"failure"}',
     );
-    expect(serviceNow.apiRequests.at(-1)).toMatchObject({ bearer, accessTokenIndex: null });
+    expect(standIn.serviceNow.apiRequests.at(-1)).toMatchObject({ bearer, accessTokenIndex: null });
   });
 
   it('lists incidents for a valid bearer and records the request without the bearer', async () => {
-    const signedIn = await oauthClient.signIn();
+    const signedIn = await standIn.oauthClient.signIn();
     const response = await apiGet('/api/now/table/incident?sysparm_limit=3', signedIn.access_token);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json;charset=UTF-8');
@@ -50,7 +36,7 @@ describe('the ServiceNow stand-in answers the REST API like an instance', () => 
     expect(result.map((incident) => incident.number)).toEqual(
       expect.arrayContaining(['INC0010001', 'INC0010002', 'INC0010003']),
     );
-    const record = serviceNow.apiRequests.at(-1);
+    const record = standIn.serviceNow.apiRequests.at(-1);
     expect(record).toMatchObject({
       method: 'GET',
       path: '/api/now/table/incident',
@@ -63,9 +49,9 @@ describe('the ServiceNow stand-in answers the REST API like an instance', () => 
   });
 
   it('creates an incident with 201 and answers unknown paths with ServiceNow’s 404', async () => {
-    const signedIn = await oauthClient.signIn();
+    const signedIn = await standIn.oauthClient.signIn();
     const fields = { short_description: 'Laptop battery swells', urgency: '2' };
-    const created = await fetch(`${serviceNow.url}/api/now/table/incident`, {
+    const created = await fetch(`${standIn.serviceNow.url}/api/now/table/incident`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${signedIn.access_token}`,
@@ -78,29 +64,29 @@ describe('the ServiceNow stand-in answers the REST API like an instance', () => 
     expect(result).toMatchObject(fields);
     expect(result.number).toMatch(/^INC00100\d\d$/);
     expect(result.sys_id).toMatch(/^[0-9a-f]{32}$/);
-    expect(serviceNow.apiRequests.at(-1)?.body).toBe(JSON.stringify(fields));
+    expect(standIn.serviceNow.apiRequests.at(-1)?.body).toBe(JSON.stringify(fields));
     const unknown = await apiGet('/api/now/table/nowhere', signedIn.access_token);
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toBe(serviceNowNotFoundBody);
   });
 
   it('refuses every access token issued before rejectAccessTokens(), and a refreshed one works', async () => {
-    const signedIn = await oauthClient.signIn();
-    serviceNow.rejectAccessTokens();
+    const signedIn = await standIn.oauthClient.signIn();
+    standIn.serviceNow.rejectAccessTokens();
     expect((await apiGet('/api/now/table/incident', signedIn.access_token)).status).toBe(401);
-    const rejected = serviceNow.apiRequests.at(-1);
+    const rejected = standIn.serviceNow.apiRequests.at(-1);
     expect(rejected?.bearer).toBe('invalid');
     expect(rejected?.accessTokenIndex).toBeTypeOf('number');
-    const refreshed = await oauthClient.refresh(signedIn.refresh_token ?? '');
+    const refreshed = await standIn.oauthClient.refresh(signedIn.refresh_token ?? '');
     expect((await apiGet('/api/now/table/incident', refreshed.access_token)).status).toBe(200);
-    expect(serviceNow.apiRequests.at(-1)?.accessTokenIndex).toBe(
+    expect(standIn.serviceNow.apiRequests.at(-1)?.accessTokenIndex).toBe(
       (rejected?.accessTokenIndex ?? 0) + 1,
     );
   });
 
   it('lets a test override a route, handing it the request record, until it removes the override', async () => {
     const seenBearers: string[] = [];
-    const remove = serviceNow.route(
+    const remove = standIn.serviceNow.route(
       'GET',
       '/api/now/table/incident',
       (_request, response, record) => {
@@ -120,11 +106,11 @@ describe('the ServiceNow stand-in answers the REST API like an instance', () => 
 
   it('lets an access token expire after accessTokenTtlSeconds by its own clock', async () => {
     const shortLived = await startServiceNowStandIn({
-      redirectUris: [redirectUri],
+      redirectUris: [testRedirectUri],
       accessTokenTtlSeconds: 1,
     });
     try {
-      const tokens = await serviceNowOAuthClient(shortLived, redirectUri).signIn();
+      const tokens = await serviceNowOAuthClient(shortLived, testRedirectUri).signIn();
       expect(tokens.expires_in).toBe(0);
       const headers = { authorization: `Bearer ${tokens.access_token}` };
       const incidentsUrl = `${shortLived.url}/api/now/table/incident`;
@@ -139,14 +125,7 @@ describe('the ServiceNow stand-in answers the REST API like an instance', () => 
 
 describe('the ServiceNow stand-in keeps secrets out of its records', () => {
   it('never records a code, token or secret, the API requests’ bearers included', () => {
-    const records = JSON.stringify([
-      serviceNow.authorizationRequests,
-      serviceNow.tokenRequests,
-      serviceNow.revocationRequests,
-      serviceNow.apiRequests,
-    ]);
-    expect(serviceNow.apiRequests.length).toBeGreaterThan(0);
-    for (const secret of [...serviceNow.issuedSecrets, serviceNow.clientSecret])
-      expect(records).not.toContain(secret);
+    expect(standIn.serviceNow.apiRequests.length).toBeGreaterThan(0);
+    expectNoSecretInRecords(standIn.serviceNow);
   });
 });

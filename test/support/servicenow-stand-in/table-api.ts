@@ -1,8 +1,8 @@
 // ServiceNow's REST API on the instance: bearer checked first, then the incident table, per-test route overrides, ServiceNow's error bodies.
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../http-helpers.ts';
 import {
-  readBody,
   sendJson,
   sendJsonText,
   serviceNowNotFoundBody,
