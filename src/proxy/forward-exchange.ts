@@ -207,7 +207,13 @@ export class Exchange {
         this.#outgoing.destroyed ? relayed : { kind: 'unauthorized', challenge },
       );
     };
-    const drainTimer = setTimeout(drained, this.#options.upstreamTimeoutMs);
+    // A 401 body that never ends (a hostile or broken upstream) is not waited for, nor read
+    // forever: it is cut once the browser's exchange is over (cutting it now would make httpxy
+    // close the browser's connection before the replay could answer).
+    const drainTimer = setTimeout(() => {
+      drained();
+      this.#outgoing.once('close', () => upstreamResponse.destroy());
+    }, this.#options.upstreamTimeoutMs);
     upstreamResponse.once('end', drained).once('close', drained).resume();
   }
 

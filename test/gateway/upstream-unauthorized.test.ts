@@ -1,7 +1,7 @@
 // An upstream 401 to a token the gateway believed valid (contract §4): one refresh, one replay, never a loop; other statuses pass through.
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { sessionIdOf, useGatewayHarness, type GatewayHarness } from '../support/gateway-harness.ts';
 import { graphUnauthorizedBody, graphUnauthorizedChallenge } from '../support/mock-graph.ts';
 import { TestBrowser } from '../support/test-browser.ts';
@@ -146,6 +146,28 @@ describe('an upstream 401 to a token the gateway believed valid', () => {
       { method: 'PUT', headers: csrf, body: randomBytes(1024 * 1024 + 1) },
     );
     expect(resent.status).toBe(201);
+  });
+
+  it('cuts a 401 whose body never ends after UPSTREAM_TIMEOUT_S, then replays', async () => {
+    let calls = 0;
+    let endlessBodyCut = false;
+    harness.graph.route('GET', '/v1.0/me', (_request, response) => {
+      calls += 1;
+      if (calls === 1) {
+        response.once('close', () => (endlessBodyCut = true));
+        response.writeHead(401, { 'www-authenticate': graphUnauthorizedChallenge });
+        response.write('{"error":'); // …and nothing more, ever
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"id":"replayed"}');
+    });
+    const started = performance.now();
+    const response = await browser.fetch(`${harness.url}/graph/v1.0/me`, { headers: csrf });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ id: 'replayed' });
+    expect(performance.now() - started).toBeLessThan(4_000); // UPSTREAM_TIMEOUT_S is 2 s here
+    await vi.waitFor(() => expect(endlessBodyCut).toBe(true)); // its upstream socket is not held
   });
 
   it.each([
