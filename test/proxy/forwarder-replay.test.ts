@@ -1,67 +1,29 @@
-// An upstream 401 handed back instead of relayed, so the caller can refresh and replay a body held in memory (≤ 1 MiB) byte for byte; larger or chunked bodies still stream.
+// An upstream 401 handed back instead of relayed, so the caller can refresh and replay a body held in memory (≤ 1 MiB) byte for byte; other answers relay untouched.
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GatewayError, reauthRequired } from '../../src/errors/gateway-error.ts';
-import type { ForwardOutcome, ForwardRequest } from '../../src/proxy/forwarder.ts';
-import { readReplayableBody, type ReplayableBody } from '../../src/proxy/replayable-body.ts';
-import {
-  jsonOf,
-  responseOf,
-  send,
-  startProxyHarness,
-  uploadUntilAnswered,
-  type ProxyHarness,
-  type ProxyRoute,
-} from './proxy-harness.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ForwardRequest } from '../../src/proxy/forwarder.ts';
+import { send, type ProxyHarness, type ProxyRoute } from './proxy-harness.ts';
+import type { ProxyStack } from './proxy-stack.ts';
 import {
   echoReceived,
   receivedWhole,
   serviceNowChallenge,
-  startRecordingUpstream,
   unauthorizedFirst,
   type RecordingUpstream,
 } from './recording-upstream.ts';
-import { delay, mebibyte } from './streams.ts';
+import {
+  eventually,
+  refreshAndReplayInto,
+  startReplayStack,
+  tokenAfterRefresh,
+  tokenBeforeRefresh,
+  useReplayStack,
+  type RouteRecord,
+} from './replay-stack.ts';
+import { mebibyte } from './streams.ts';
 
-const tokenBeforeRefresh = 'token-before-refresh';
-const tokenAfterRefresh = 'token-after-refresh';
-const idleTimeoutMs = 300;
-
-/** What the route saw of the last request: the body decision, each forward's outcome, its error. */
-interface RouteRecord {
-  body?: ReplayableBody | null;
-  readonly outcomes: ForwardOutcome[];
-  error?: unknown;
-}
 let seen: RouteRecord = { outcomes: [] };
-
-/** The caller's flow (contract §4): read the body if replayable, intercept, "refresh", replay once. */
-const refreshAndReplay: ProxyRoute = async ({ incoming, outgoing, upstreamPath, forwarder }) => {
-  const record: RouteRecord = (seen = { outcomes: [] });
-  try {
-    const body = (record.body = await readReplayableBody(incoming, { idleTimeoutMs }));
-    const forward = async (accessToken: string): Promise<ForwardOutcome> => {
-      const outcome = await forwarder.forward(incoming, outgoing, {
-        upstreamPath,
-        accessToken,
-        ...(body === null ? {} : { body }),
-        interceptUnauthorized: true,
-      });
-      record.outcomes.push(outcome);
-      return outcome;
-    };
-    if ((await forward(tokenBeforeRefresh)).kind === 'relayed') return undefined;
-    if (body === null) {
-      throw new GatewayError(503, 'retry', 'send the request again', { retryAfterSeconds: 0 });
-    }
-    if ((await forward(tokenAfterRefresh)).kind === 'relayed') return undefined;
-    throw reauthRequired('graph', 'upstream_rejected', 'graph refused a freshly renewed token');
-  } catch (error) {
-    record.error = error;
-    throw error;
-  }
-};
+const refreshAndReplay = refreshAndReplayInto((record) => (seen = record));
 
 /** A route that forwards once, intercepting, and answers the outcome itself as JSON (status 409). */
 const answerTheOutcome: ProxyRoute = async (request) => {
@@ -75,33 +37,18 @@ const answerTheOutcome: ProxyRoute = async (request) => {
   return context.json({ outcome, headersSent: outgoing.headersSent }, 409, { 'x-own': '1' });
 };
 
+/** The current test's route: refresh and replay, unless the test swaps it. */
 let route: ProxyRoute = refreshAndReplay;
+const currentRoute: ProxyRoute = (request) => route(request);
+const startStack = (): Promise<ProxyStack> => startReplayStack(currentRoute);
+
 let upstream: RecordingUpstream;
 let harness: ProxyHarness;
-
-async function startStack(): Promise<{ upstream: RecordingUpstream; harness: ProxyHarness }> {
-  const started = await startRecordingUpstream();
-  const apiUrl = new URL(`${started.origin}/base`);
-  return {
-    upstream: started,
-    harness: await startProxyHarness({ apiUrl, route: (r) => route(r) }),
-  };
-}
-
-beforeAll(async () => ({ upstream, harness } = await startStack()));
-afterAll(async () => {
-  await harness.close();
-  await upstream.close();
-});
+useReplayStack(currentRoute, (stack) => ({ upstream, harness } = stack));
 beforeEach(() => {
-  upstream.reset();
   route = refreshAndReplay;
   seen = { outcomes: [] };
 });
-
-async function eventually(done: () => boolean): Promise<void> {
-  for (let waited = 0; !done() && waited < 2_000; waited += 10) await delay(10);
-}
 
 describe('an intercepted 401', () => {
   it('resolves unauthorized with the challenge and writes nothing, so the caller answers intact', async () => {
@@ -254,82 +201,5 @@ describe('answers other than 401, intercepting', () => {
     expect(response.headers['www-authenticate']).toBeUndefined();
     expect(seen.outcomes).toEqual([{ kind: 'relayed' }]);
     expect(upstream.requests).toHaveLength(1);
-  });
-});
-
-describe('bodies that are not replayable', () => {
-  it('streams 1 MiB + 1 byte intact, never held', async () => {
-    const bytes = randomBytes(mebibyte + 1);
-    const response = await send(harness.port, { method: 'PUT', path: '/graph/f', body: bytes });
-    expect(seen.body).toBeNull();
-    expect(JSON.parse(response.body.toString())).toMatchObject(receivedWhole(bytes));
-    expect(upstream.requests[0]?.headers['content-length']).toBe(String(mebibyte + 1));
-  });
-
-  it('streams a chunked upload intact, never held', async () => {
-    const request = httpRequest({ port: harness.port, method: 'POST', path: '/graph/f' });
-    const chunks = [randomBytes(1000), randomBytes(2000)];
-    for (const chunk of chunks) request.write(chunk);
-    const received = await jsonOf(await responseOf(request.end()));
-    expect(seen.body).toBeNull();
-    expect(received).toMatchObject(receivedWhole(Buffer.concat(chunks)));
-    expect(upstream.requests[0]?.headers['transfer-encoding']).toBe('chunked');
-  });
-
-  it('resolves a 401 that comes mid-upload, and the connection closes after the caller answers', async () => {
-    upstream.respondWith((_request, response) => {
-      response.writeHead(401, { 'www-authenticate': serviceNowChallenge }).end();
-    });
-    const totalBytes = 256 * mebibyte;
-    const upload = await uploadUntilAnswered(harness.port, {
-      method: 'PUT',
-      path: '/graph/f',
-      totalBytes,
-    });
-    expect(upload.sentBytes).toBeLessThan(totalBytes);
-    expect(upload.response.statusCode).toBe(503);
-    expect(upload.response.headers).toMatchObject({ connection: 'close', 'retry-after': '0' });
-    expect(await jsonOf(upload.response)).toMatchObject({ type: 'urn:bff:retry' });
-    await upload.connectionClosed;
-    expect(seen.outcomes).toEqual([{ kind: 'unauthorized', challenge: serviceNowChallenge }]);
-    expect(upstream.requests).toHaveLength(1);
-    upstream.respondWith(echoReceived);
-    expect((await send(harness.port, { path: '/graph/v1.0/me' })).status).toBe(200);
-  });
-});
-
-describe('reading a replayable body', () => {
-  function stalledUpload(contentLength: number): ReturnType<typeof httpRequest> {
-    const request = httpRequest({
-      port: harness.port,
-      method: 'POST',
-      path: '/graph/f',
-      headers: { 'content-length': String(contentLength) },
-    });
-    request.on('error', () => undefined);
-    request.write('0123456789');
-    return request;
-  }
-
-  it('answers 408 when the upload stalls for the idle bound, and forwards nothing', async () => {
-    const startedAt = performance.now();
-    const request = stalledUpload(100);
-    const response = await responseOf(request);
-    const elapsedMs = performance.now() - startedAt;
-    expect(response.statusCode).toBe(408);
-    expect(await jsonOf(response)).toMatchObject({ type: 'urn:bff:request-timeout' });
-    expect(elapsedMs).toBeGreaterThanOrEqual(idleTimeoutMs - 20);
-    expect(elapsedMs).toBeLessThan(idleTimeoutMs + 1_000);
-    expect(upstream.requests).toHaveLength(0);
-    request.destroy();
-  });
-
-  it('fails with 400 when the browser aborts the upload, and forwards nothing', async () => {
-    const request = stalledUpload(1000);
-    await delay(50);
-    request.destroy();
-    await eventually(() => seen.error !== undefined);
-    expect(seen.error).toMatchObject({ status: 400, code: 'invalid_request' });
-    expect(upstream.requests).toHaveLength(0);
   });
 });
