@@ -83,16 +83,15 @@ try {
   await harness.close();
 }
 
-console.log(
-  `refresh storm: ${requestCount} concurrent requests at an expired token (one session)\n`,
-);
+const print = (line: string): boolean => process.stdout.write(`${line}\n`);
+print(`refresh storm: ${requestCount} concurrent requests at an expired token (one session)\n`);
 console.table(results);
 const worst = Math.max(...results.map((result) => result.refreshGrants));
-console.log(`refresh grants per storm: at most ${worst} (expected 1)`);
+print(`refresh grants per storm: at most ${worst} (expected 1)`);
 await mkdir(new URL('results/', import.meta.url), { recursive: true });
 const output = new URL('results/refresh-storm.json', import.meta.url);
 await writeFile(
   output,
   `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`,
 );
-console.log(`written to ${output.pathname}`);
+print(`written to ${output.pathname}`);
