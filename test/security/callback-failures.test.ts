@@ -1,18 +1,14 @@
 // Callback failures (contract §3) against a scripted OpenID provider: each hostile answer gets the right bff_error and changes nothing.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { sessionCookieName, type GatewayHarness } from '../support/gateway-harness.ts';
 import {
-  sessionCookieName,
-  startGatewayHarness,
-  type GatewayHarness,
-} from '../support/gateway-harness.ts';
-import {
-  startScriptedAuthorizationServer,
   tokenEndpointFailures,
   type IdTokenVariant,
   type Script,
   type ScriptedAuthorizationServer,
   type ScriptedHttpAnswer,
 } from '../support/scripted-authorization-server.ts';
+import { useScriptedGatewayHarness } from '../support/scripted-gateway-harness.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 const providerTimeoutSeconds = 2;
@@ -20,22 +16,10 @@ const host = '127.0.0.1';
 
 let stand: ScriptedAuthorizationServer;
 let harness: GatewayHarness;
-beforeAll(async () => {
-  stand = await startScriptedAuthorizationServer();
-  harness = await startGatewayHarness({
-    GRAPH_ISSUER: stand.issuer,
-    GRAPH_CLIENT_ID: stand.clientId,
-    GRAPH_CLIENT_SECRET: stand.clientSecret,
-    PROVIDER_TIMEOUT_S: String(providerTimeoutSeconds),
-  });
-});
-afterAll(async () => {
-  await harness?.close();
-  await stand?.close();
-});
-beforeEach(() => {
-  stand.script = {};
-});
+useScriptedGatewayHarness(
+  { environment: () => ({ PROVIDER_TIMEOUT_S: String(providerTimeoutSeconds) }) },
+  (started) => ({ stand, harness } = started),
+);
 
 interface Attempt {
   readonly response: Response;

@@ -1,16 +1,12 @@
 // Entra multi-tenant login (GRAPH_TENANT_ID=organizations): discovery's `{tenantid}` issuer, the ID token's `tid` against GRAPH_ALLOWED_TENANTS.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { sessionCookieName, type GatewayHarness } from '../support/gateway-harness.ts';
 import {
-  sessionCookieName,
-  startGatewayHarness,
-  type GatewayHarness,
-} from '../support/gateway-harness.ts';
-import {
-  startScriptedAuthorizationServer,
   type Script,
   type ScriptedAuthorizationServer,
 } from '../support/scripted-authorization-server.ts';
+import { useScriptedGatewayHarness } from '../support/scripted-gateway-harness.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 const host = '127.0.0.1';
@@ -21,28 +17,20 @@ let harness: GatewayHarness;
 let allowedTenant: string;
 const secondAllowedTenant = randomUUID();
 
-beforeAll(async () => {
-  stand = await startScriptedAuthorizationServer({ multiTenant: true });
-  allowedTenant = stand.tenantId;
-  harness = await startGatewayHarness(
-    {
+useScriptedGatewayHarness(
+  {
+    multiTenant: true,
+    environment: (server) => ({
       GRAPH_TENANT_ID: 'organizations',
-      GRAPH_ALLOWED_TENANTS: `${allowedTenant},${secondAllowedTenant.toUpperCase()}`,
-      GRAPH_ISSUER: stand.discoveryIssuer,
-      GRAPH_CLIENT_ID: stand.clientId,
-      GRAPH_CLIENT_SECRET: stand.clientSecret,
+      GRAPH_ALLOWED_TENANTS: `${server.tenantId},${secondAllowedTenant.toUpperCase()}`,
       PROVIDER_TIMEOUT_S: '2',
-    },
-    { graphTokens: stand },
-  );
-});
-afterAll(async () => {
-  await harness?.close();
-  await stand?.close();
-});
-beforeEach(() => {
-  stand.script = {};
-});
+    }),
+  },
+  (started) => {
+    ({ stand, harness } = started);
+    allowedTenant = stand.tenantId;
+  },
+);
 
 interface Attempt {
   readonly response: Response;

@@ -1,16 +1,12 @@
 // Refresh failures classified honestly (contract §4, providers.md): sign in again, try again later, or the gateway is misconfigured.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { sessionIdOf, type GatewayHarness } from '../support/gateway-harness.ts';
 import {
-  sessionIdOf,
-  startGatewayHarness,
-  type GatewayHarness,
-} from '../support/gateway-harness.ts';
-import {
-  startScriptedAuthorizationServer,
   tokenEndpointFailures,
   type Script,
   type ScriptedAuthorizationServer,
 } from '../support/scripted-authorization-server.ts';
+import { useScriptedGatewayHarness } from '../support/scripted-gateway-harness.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 const providerTimeoutSeconds = 2;
@@ -20,26 +16,13 @@ const csrf = { 'x-csrf': '1' };
 
 let stand: ScriptedAuthorizationServer;
 let harness: GatewayHarness;
-beforeAll(async () => {
-  stand = await startScriptedAuthorizationServer();
-  harness = await startGatewayHarness(
-    {
-      GRAPH_ISSUER: stand.issuer,
-      GRAPH_CLIENT_ID: stand.clientId,
-      GRAPH_CLIENT_SECRET: stand.clientSecret,
-      PROVIDER_TIMEOUT_S: String(providerTimeoutSeconds),
-    },
-    { graphTokens: stand },
-  );
-});
-afterAll(async () => {
-  await harness?.close();
-  await stand?.close();
-});
+useScriptedGatewayHarness(
+  { environment: () => ({ PROVIDER_TIMEOUT_S: String(providerTimeoutSeconds) }) },
+  (started) => ({ stand, harness } = started),
+);
 
 let browser: TestBrowser;
 beforeEach(async () => {
-  stand.script = {};
   browser = new TestBrowser();
   expect((await harness.login(browser)).status).toBe(302);
   harness.clock.advance(pastExpiryMs);
