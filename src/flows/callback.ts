@@ -4,6 +4,7 @@ import type { PendingLogin } from '../session/pending-logins.ts';
 import type { ProviderTokens, SessionUser } from '../session/session-types.ts';
 import type { ResolvedProvider } from './authorization-servers.ts';
 import { LoginFailure } from './login-failure.ts';
+import { isKeySetOutage, isUnreachable } from './provider-reachability.ts';
 import { authorizationServerForToken } from './tenant-issuer.ts';
 import { providerTokensFrom } from './token-response.ts';
 
@@ -127,11 +128,8 @@ async function validatedUser(
       [oauth.jwksCache]: provider.jwksCache,
     });
   } catch (error) {
-    // A JWKS that cannot be fetched (network, 5xx) is an outage, not a forged token.
-    const unreachable =
-      isUnreachable(error) || (error as { code?: unknown }).code === oauth.RESPONSE_IS_NOT_CONFORM;
     throw new LoginFailure(
-      unreachable ? 'provider_unavailable' : 'invalid_id_token',
+      isKeySetOutage(error) ? 'provider_unavailable' : 'invalid_id_token',
       'the ID token signature could not be verified',
       {
         cause: error,
@@ -139,14 +137,6 @@ async function validatedUser(
     );
   }
   return userFromClaims(claims);
-}
-
-/** A network failure or the PROVIDER_TIMEOUT_S bound: the authorization server did not answer. */
-function isUnreachable(error: unknown): boolean {
-  return (
-    error instanceof TypeError ||
-    (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'))
-  );
 }
 
 /**

@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi';
 import type { ProviderTokens } from '../session/session-types.ts';
 import type { ResolvedProvider } from './authorization-servers.ts';
 import { LoginFailure } from './login-failure.ts';
+import { isKeySetOutage } from './provider-reachability.ts';
 import {
   classifyRefreshFailure,
   RefreshFailure,
@@ -94,12 +95,8 @@ async function checkIdToken(
     });
   } catch (error) {
     // A JWKS that cannot be fetched is an outage; a signature that does not verify is a forgery.
-    const unreachable =
-      error instanceof TypeError ||
-      (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) ||
-      (error as { code?: unknown }).code === oauth.RESPONSE_IS_NOT_CONFORM;
     throw new RefreshFailure(
-      unreachable ? 'unavailable' : 'rejected',
+      isKeySetOutage(error) ? 'unavailable' : 'rejected',
       'the refreshed ID token signature could not be verified',
       { cause: error },
     );

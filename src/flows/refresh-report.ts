@@ -3,6 +3,7 @@ import type { ProviderId } from '../config/types.ts';
 import { GatewayError, reauthRequired } from '../errors/gateway-error.ts';
 import { audit } from '../observability/audit.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { StoredRefreshFailure } from '../session/session-types.ts';
 import type { RefreshFailure } from './refresh-failure.ts';
 
 export function auditRefreshSuccess(
@@ -85,4 +86,19 @@ export function refreshFailureError(provider: ProviderId, failure: RefreshFailur
         { cause: failure },
       );
   }
+}
+
+/**
+ * A session without that provider's tokens: `refresh_failed` (with the provider's error) when a
+ * rejected refresh ended the connection, `not_connected` when it was never made.
+ */
+export function missingTokensError(
+  provider: ProviderId,
+  refreshFailure: StoredRefreshFailure | null,
+): GatewayError {
+  return refreshFailure === null
+    ? reauthRequired(provider, 'not_connected', `the session is not connected to ${provider}`)
+    : reauthRequired(provider, 'refresh_failed', `the ${provider} connection has ended`, {
+        providerError: refreshFailure.providerError ?? undefined,
+      });
 }

@@ -11,7 +11,12 @@ import type { Store } from '../session/store.ts';
 import type { AuthorizationServers } from './authorization-servers.ts';
 import { RefreshFailure } from './refresh-failure.ts';
 import { redeemRefreshToken } from './refresh-grant.ts';
-import { auditRefreshFailure, auditRefreshSuccess, refreshFailureError } from './refresh-report.ts';
+import {
+  auditRefreshFailure,
+  auditRefreshSuccess,
+  missingTokensError,
+  refreshFailureError,
+} from './refresh-report.ts';
 
 export interface TokenRefresher {
   /**
@@ -175,13 +180,8 @@ export function createTokenRefresher(options: {
     const view = await sessions.loadForProxy(sessionId, provider);
     if (view === null)
       throw reauthRequired(provider, 'session_expired', 'the session has expired or ended');
-    if (view.tokens === null || view.version === null) {
-      throw view.refreshFailure === null
-        ? reauthRequired(provider, 'not_connected', `the session is not connected to ${provider}`)
-        : reauthRequired(provider, 'refresh_failed', `the ${provider} connection has ended`, {
-            providerError: view.refreshFailure.providerError ?? undefined,
-          });
-    }
+    if (view.tokens === null || view.version === null)
+      throw missingTokensError(provider, view.refreshFailure);
     return { tokens: view.tokens, version: view.version };
   }
 

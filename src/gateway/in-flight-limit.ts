@@ -31,11 +31,12 @@ interface SessionSlots {
   readonly line: Waiter[];
 }
 
-export function createInFlightLimit(
-  options: { maximum?: number; maximumQueued?: number; maximumWaitMs: number } = {
-    maximumWaitMs: 10_000,
-  },
-): InFlightLimit {
+export function createInFlightLimit(options: {
+  readonly maximum?: number;
+  readonly maximumQueued?: number;
+  /** How long a request waits in line for a slot before its 429. */
+  readonly maximumWaitMs: number;
+}): InFlightLimit {
   const maximum = options.maximum ?? maximumRequestsInFlightPerSession;
   const maximumQueued = options.maximumQueued ?? maximumRequestsQueuedPerSession;
   const sessions = new Map<string, SessionSlots>();

@@ -4,7 +4,8 @@ import { getCookie } from 'hono/cookie';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { ProviderConfig } from '../../config/types.ts';
 import { isRouteAllowed } from '../../config/route-allow-list.ts';
-import { GatewayError, reauthRequired, type ReauthReason } from '../../errors/gateway-error.ts';
+import { GatewayError, reauthRequired } from '../../errors/gateway-error.ts';
+import { missingTokensError } from '../../flows/refresh-report.ts';
 import { audit } from '../../observability/audit.ts';
 import type { Forwarder } from '../../proxy/forwarder.ts';
 import { readReplayableBody } from '../../proxy/replayable-body.ts';
@@ -51,32 +52,24 @@ function createProxyHandler(
       );
     }
     // 4. Session: one cookie unseal (cached) and one store round trip.
-    const reauth = (reason: ReauthReason, detail: string, sessionId?: string): GatewayError => {
-      audit(deps.logger, 'reauth', {
-        provider: provider.id,
-        sessionId,
-        outcome: 'failure',
-        reason,
-      });
-      return reauthRequired(provider.id, reason, detail);
-    };
     const sessionId = await deps.sessionCookie.open(getCookie(c, deps.sessionCookie.name));
-    if (sessionId === null) throw reauth('no_session', 'no valid session cookie was sent');
-    const view = await deps.sessions.loadForProxy(sessionId, provider.id);
-    if (view === null)
-      throw reauth('session_expired', 'the session has expired or ended', sessionId);
-    if (view.tokens === null) {
-      if (view.refreshFailure !== null) {
-        throw auditedReauth(
-          deps,
-          sessionId,
-          reauthRequired(provider.id, 'refresh_failed', `the ${provider.id} connection has ended`, {
-            providerError: view.refreshFailure.providerError ?? undefined,
-          }),
-        );
-      }
-      throw reauth('not_connected', `the session is not connected to ${provider.id}`, sessionId);
+    if (sessionId === null) {
+      throw auditedReauth(
+        deps,
+        undefined,
+        reauthRequired(provider.id, 'no_session', 'no valid session cookie was sent'),
+      );
     }
+    const view = await deps.sessions.loadForProxy(sessionId, provider.id);
+    if (view === null) {
+      throw auditedReauth(
+        deps,
+        sessionId,
+        reauthRequired(provider.id, 'session_expired', 'the session has expired or ended'),
+      );
+    }
+    if (view.tokens === null)
+      throw auditedReauth(deps, sessionId, missingTokensError(provider.id, view.refreshFailure));
     const tokens = view.tokens;
     // 5. Refresh when due, forward; an upstream 401 gets one refresh and one replay (contract §4).
     const release = await deps.inFlight.acquire(sessionId);
@@ -146,7 +139,11 @@ async function forwardWithReplay(
 }
 
 /** Every reauth answer is an audit line (contract §5), whichever step decided it. */
-function auditedReauth(deps: GatewayDependencies, sessionId: string, error: unknown): unknown {
+function auditedReauth(
+  deps: GatewayDependencies,
+  sessionId: string | undefined,
+  error: unknown,
+): unknown {
   if (error instanceof GatewayError && error.code === 'reauth_required') {
     audit(deps.logger, 'reauth', {
       provider: error.members.provider,
