@@ -1,5 +1,6 @@
 // The in-process store: Maps with the Redis store's exact semantics, for development and single-process use.
 import { GatewayError } from '../errors/gateway-error.ts';
+import { EntryTable, type SessionEntry } from './memory-entries.ts';
 import {
   assertCallerFieldNames,
   assertMilliseconds,
@@ -11,44 +12,21 @@ import type { SessionRead, Store } from './store.ts';
 /** Expired entries are dropped on access; the sweep bounds memory held by entries nobody reads again. */
 const defaultSweepIntervalMs = 60_000;
 
-interface SessionEntry {
-  readonly kind: 'session';
-  readonly fields: Map<string, string>;
-  readonly absoluteDeadlineMs: number;
-  expiresAtMs: number;
-}
-
-/** A Redis string: a claim from `claimOnce` (holding "1"), a lock's owner token or its recorded outcome. */
-interface StringEntry {
-  readonly kind: 'string';
-  readonly value: string;
-  readonly expiresAtMs: number;
-}
-
-type Entry = SessionEntry | StringEntry;
-
 export interface MemoryStoreOptions {
   readonly sweepIntervalMs?: number;
-}
-
-/** Mirrors Redis answering WRONGTYPE (a key used as both a hash and a string), which the Redis store reports as 503. */
-function wrongKind(key: string): GatewayError {
-  return new GatewayError(503, 'store_unavailable', 'the session store is unavailable', {
-    cause: new Error(`the key "${key}" holds another kind of value`),
-  });
 }
 
 // The methods are async without awaiting: a synchronous throw must reach callers as a rejection,
 // exactly as it does from the Redis store.
 /* eslint-disable @typescript-eslint/require-await */
 export class MemoryStore implements Store {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new EntryTable();
   readonly #sweepTimer: NodeJS.Timeout;
   #closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#sweepTimer = setInterval(
-      () => this.#sweep(),
+      () => this.#entries.sweep(Date.now()),
       options.sweepIntervalMs ?? defaultSweepIntervalMs,
     );
     // The sweep alone must not keep the process alive.
@@ -64,13 +42,13 @@ export class MemoryStore implements Store {
     assertCallerFieldNames(fields);
     assertMilliseconds('idleDeadlineMs', idleDeadlineMs);
     const now = Date.now();
-    const entry = this.#session(key, now);
+    const entry = this.#entries.session(key, now);
     if (entry === null) return null;
     if (entry.absoluteDeadlineMs <= now) {
       this.#entries.delete(key);
       return null;
     }
-    this.#expireAt(key, entry, Math.min(idleDeadlineMs, entry.absoluteDeadlineMs), now);
+    this.#entries.expireAt(key, entry, Math.min(idleDeadlineMs, entry.absoluteDeadlineMs), now);
     return {
       absoluteDeadlineMs: entry.absoluteDeadlineMs,
       values: fields.map((field) => entry.fields.get(field) ?? null),
@@ -94,27 +72,43 @@ export class MemoryStore implements Store {
       expiresAtMs: 0,
     };
     this.#entries.set(key, entry);
-    this.#expireAt(key, entry, Math.min(absoluteDeadlineMs, idleDeadlineMs), Date.now());
+    this.#entries.expireAt(key, entry, Math.min(absoluteDeadlineMs, idleDeadlineMs), Date.now());
   }
 
   async updateSession(key: string, fields: Readonly<Record<string, string>>): Promise<boolean> {
     this.#assertOpen();
     assertCallerFieldNames(Object.keys(fields));
     const updates = Object.entries(fields);
-    const entry = this.#live(key, Date.now());
-    if (entry === null) return false;
+    const now = Date.now();
+    if (this.#entries.live(key, now) === null) return false;
     // Like the Redis script, which only checks EXISTS when there is nothing to write.
     if (updates.length === 0) return true;
-    if (entry.kind !== 'session') throw wrongKind(key);
+    // Another kind of value at the key is WRONGTYPE, as HSET answers.
+    const entry = this.#entries.session(key, now);
+    if (entry === null) return false;
     for (const [field, value] of updates) entry.fields.set(field, value);
     return true;
+  }
+
+  async takeSession(key: string, fields: readonly string[]): Promise<SessionRead | null> {
+    this.#assertOpen();
+    assertCallerFieldNames(fields);
+    const now = Date.now();
+    const entry = this.#entries.session(key, now);
+    if (entry === null) return null;
+    this.#entries.delete(key);
+    if (entry.absoluteDeadlineMs <= now) return null;
+    return {
+      absoluteDeadlineMs: entry.absoluteDeadlineMs,
+      values: fields.map((field) => entry.fields.get(field) ?? null),
+    };
   }
 
   async deleteSessionFields(key: string, fields: readonly string[]): Promise<void> {
     this.#assertOpen();
     assertCallerFieldNames(fields);
     if (fields.length === 0) return;
-    const entry = this.#session(key, Date.now());
+    const entry = this.#entries.session(key, Date.now());
     if (entry === null) return;
     for (const field of fields) entry.fields.delete(field);
   }
@@ -127,7 +121,7 @@ export class MemoryStore implements Store {
   ): Promise<boolean> {
     this.#assertOpen();
     assertReplaceArguments(expected.field, set, remove);
-    const entry = this.#session(key, Date.now());
+    const entry = this.#entries.session(key, Date.now());
     if (entry?.fields.get(expected.field) !== expected.value) return false;
     // The entry object, its expiry and absolute deadline included, stays: only fields change.
     for (const [field, value] of Object.entries(set)) entry.fields.set(field, value);
@@ -140,7 +134,7 @@ export class MemoryStore implements Store {
     assertMilliseconds('ttlMs', ttlMs, 1);
     const now = Date.now();
     // Like SET NX: a live key of any kind, a session included, refuses the claim.
-    if (this.#live(key, now) !== null) return false;
+    if (this.#entries.live(key, now) !== null) return false;
     this.#entries.set(key, { kind: 'string', value: '1', expiresAtMs: now + ttlMs });
     return true;
   }
@@ -150,14 +144,14 @@ export class MemoryStore implements Store {
     assertMilliseconds('ttlMs', ttlMs, 1);
     const now = Date.now();
     // Like SET NX: a live key of any kind, a session included, refuses the lock.
-    if (this.#live(key, now) !== null) return false;
+    if (this.#entries.live(key, now) !== null) return false;
     this.#entries.set(key, { kind: 'string', value: owner, expiresAtMs: now + ttlMs });
     return true;
   }
 
   async readLock(key: string): Promise<string | null> {
     this.#assertOpen();
-    return this.#string(key, Date.now())?.value ?? null;
+    return this.#entries.string(key, Date.now())?.value ?? null;
   }
 
   async releaseLock(
@@ -168,7 +162,7 @@ export class MemoryStore implements Store {
     this.#assertOpen();
     assertReleaseArguments(owner, outcome);
     const now = Date.now();
-    if (this.#string(key, now)?.value !== owner) return false;
+    if (this.#entries.string(key, now)?.value !== owner) return false;
     if (outcome === undefined) this.#entries.delete(key);
     else
       this.#entries.set(key, {
@@ -177,6 +171,37 @@ export class MemoryStore implements Store {
         expiresAtMs: now + outcome.ttlMs,
       });
     return true;
+  }
+
+  async addToIndex(key: string, member: string, ttlMs: number): Promise<void> {
+    this.#assertOpen();
+    assertMilliseconds('ttlMs', ttlMs, 1);
+    const now = Date.now();
+    let entry = this.#entries.indexSet(key, now);
+    if (entry === null) {
+      entry = { kind: 'set', members: new Set(), expiresAtMs: 0 };
+      this.#entries.set(key, entry);
+    }
+    entry.members.add(member);
+    // Extended, never shortened: like the Redis script's PTTL comparison.
+    if (entry.expiresAtMs < now + ttlMs) entry.expiresAtMs = now + ttlMs;
+  }
+
+  async removeFromIndex(key: string, members: readonly string[]): Promise<void> {
+    this.#assertOpen();
+    const entry = this.#entries.indexSet(key, Date.now());
+    if (entry === null) return;
+    for (const member of members) entry.members.delete(member);
+    // Redis deletes a set whose last member is removed.
+    if (entry.members.size === 0) this.#entries.delete(key);
+  }
+
+  async takeIndex(key: string): Promise<string[]> {
+    this.#assertOpen();
+    const entry = this.#entries.indexSet(key, Date.now());
+    if (entry === null) return [];
+    this.#entries.delete(key);
+    return [...entry.members];
   }
 
   async delete(keys: readonly string[]): Promise<void> {
@@ -200,45 +225,6 @@ export class MemoryStore implements Store {
       throw new GatewayError(503, 'store_unavailable', 'the session store is unavailable', {
         cause: new Error('the memory store is closed'),
       });
-  }
-
-  /** The live entry at `key`, deleting it when expired (Redis expires keys lazily the same way). */
-  #live(key: string, now: number): Entry | null {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return null;
-    if (entry.expiresAtMs <= now) {
-      this.#entries.delete(key);
-      return null;
-    }
-    return entry;
-  }
-
-  #session(key: string, now: number): SessionEntry | null {
-    const entry = this.#live(key, now);
-    if (entry === null) return null;
-    if (entry.kind !== 'session') throw wrongKind(key);
-    return entry;
-  }
-
-  /** The live string at `key`; a session there is WRONGTYPE, as Redis's GET answers. */
-  #string(key: string, now: number): StringEntry | null {
-    const entry = this.#live(key, now);
-    if (entry === null) return null;
-    if (entry.kind !== 'string') throw wrongKind(key);
-    return entry;
-  }
-
-  /** Like PEXPIREAT: a deadline already past deletes the key at once. */
-  #expireAt(key: string, entry: SessionEntry, expiresAtMs: number, now: number): void {
-    if (expiresAtMs <= now) this.#entries.delete(key);
-    else entry.expiresAtMs = expiresAtMs;
-  }
-
-  #sweep(): void {
-    const now = Date.now();
-    for (const [key, entry] of this.#entries) {
-      if (entry.expiresAtMs <= now) this.#entries.delete(key);
-    }
   }
 }
 /* eslint-enable @typescript-eslint/require-await */

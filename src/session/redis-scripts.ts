@@ -20,6 +20,33 @@ if absoluteDeadline < tonumber(ARGV[2]) then expireAt = values[1] end
 redis.call('PEXPIREAT', KEYS[1], expireAt)
 return values`;
 
+/**
+ * KEYS[1] session key; ARGV[1] now, ARGV[2..] fields. Read and delete in one step, so two logouts of
+ * one session cannot both receive its tokens. Returns nil, or the absolute deadline and the values.
+ */
+const takeSessionScript = `
+local values = redis.call('HMGET', KEYS[1], '${absoluteDeadlineField}', unpack(ARGV, 2))
+local absoluteDeadline = tonumber(values[1])
+if absoluteDeadline == nil then return nil end
+redis.call('DEL', KEYS[1])
+if absoluteDeadline <= tonumber(ARGV[1]) then return nil end
+return values`;
+
+/**
+ * KEYS[1] index set; ARGV[1] member, ARGV[2] time to live (ms). The expiry is only ever extended
+ * (PTTL answers -1 for none), relative to Redis's own clock so no two clocks are compared.
+ */
+const addToIndexScript = `
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1`;
+
+/** KEYS[1] index set. Members and deletion in one step: a session added meanwhile is not lost. */
+const takeIndexScript = `
+local members = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+return members`;
+
 /** KEYS[1] session key; ARGV[1] absolute deadline, ARGV[2] expiry, ARGV[3..] field/value pairs. */
 const createSessionScript = `
 redis.call('DEL', KEYS[1])
@@ -67,6 +94,9 @@ export interface ScriptCommands {
   updateSession(key: string, ...args: string[]): Promise<number>;
   replaceSessionFields(key: string, ...args: string[]): Promise<number>;
   releaseLock(key: string, ...args: string[]): Promise<number>;
+  takeSession(key: string, ...args: string[]): Promise<(string | null)[] | null>;
+  addToIndex(key: string, ...args: string[]): Promise<number>;
+  takeIndex(key: string): Promise<string[]>;
 }
 
 /** Registers every script on `client`, each taking one key. */
@@ -77,6 +107,9 @@ export function defineScripts(client: Redis): Redis & ScriptCommands {
     updateSession: updateSessionScript,
     replaceSessionFields: replaceSessionFieldsScript,
     releaseLock: releaseLockScript,
+    takeSession: takeSessionScript,
+    addToIndex: addToIndexScript,
+    takeIndex: takeIndexScript,
   };
   for (const [name, lua] of Object.entries(scripts)) {
     client.defineCommand(name, { numberOfKeys: 1, lua });

@@ -102,6 +102,15 @@ export class RedisStore implements Store {
     return updated === 1;
   }
 
+  async takeSession(key: string, fields: readonly string[]): Promise<SessionRead | null> {
+    assertCallerFieldNames(fields);
+    const now = String(Date.now());
+    const reply = await this.#run(() => this.#client.takeSession(key, now, ...fields));
+    if (reply === null) return null;
+    const [absoluteDeadline, ...values] = reply;
+    return { absoluteDeadlineMs: Number(absoluteDeadline), values };
+  }
+
   async deleteSessionFields(key: string, fields: readonly string[]): Promise<void> {
     assertCallerFieldNames(fields);
     if (fields.length === 0) return;
@@ -157,6 +166,20 @@ export class RedisStore implements Store {
       this.#client.releaseLock(key, owner, ...outcomeArguments),
     );
     return released === 1;
+  }
+
+  async addToIndex(key: string, member: string, ttlMs: number): Promise<void> {
+    assertMilliseconds('ttlMs', ttlMs, 1);
+    await this.#run(() => this.#client.addToIndex(key, member, String(ttlMs)));
+  }
+
+  async removeFromIndex(key: string, members: readonly string[]): Promise<void> {
+    if (members.length === 0) return;
+    await this.#run(() => this.#client.srem(key, ...members));
+  }
+
+  async takeIndex(key: string): Promise<string[]> {
+    return this.#run(() => this.#client.takeIndex(key));
   }
 
   async delete(keys: readonly string[]): Promise<void> {

@@ -10,7 +10,8 @@ export interface SessionRead {
 
 /**
  * Storage for sessions (hashes holding the user and the sealed tokens), single-use claims (a login
- * state marked as used) and locks (one token refresh at a time across processes). Keys are full
+ * state marked as used, a logout token's `jti`), locks (one token refresh at a time across
+ * processes) and indexes (sets naming the sessions of one user or provider session, for logout). Keys are full
  * keys (the caller adds REDIS_KEY_PREFIX); every write sets an expiry, so nothing lives forever.
  * Values are opaque strings: callers encrypt what is secret before it gets here.
  *
@@ -41,6 +42,13 @@ export interface Store {
 
   /** Sets fields of an existing hash, keeping its expiry; false (and nothing written) when it is gone. */
   updateSession(key: string, fields: Readonly<Record<string, string>>): Promise<boolean>;
+
+  /**
+   * Reads `fields` of the session hash at `key` and deletes it, in one atomic step: of any number of
+   * concurrent callers exactly one receives the values (so a logout revokes each token once). Null
+   * when the hash is absent or past its absolute deadline (it is deleted all the same).
+   */
+  takeSession(key: string, fields: readonly string[]): Promise<SessionRead | null>;
 
   /** Removes fields of a hash (e.g. one provider's tokens). */
   deleteSessionFields(key: string, fields: readonly string[]): Promise<void>;
@@ -84,6 +92,19 @@ export interface Store {
     owner: string,
     outcome?: { readonly value: string; readonly ttlMs: number },
   ): Promise<boolean>;
+
+  /**
+   * Adds `member` to the set at `key` (an index from a user or provider session to session keys).
+   * The set then expires no sooner than `ttlMs` from now: an expiry is extended, never shortened,
+   * so the index outlives every session it names.
+   */
+  addToIndex(key: string, member: string, ttlMs: number): Promise<void>;
+
+  /** Removes `members` from the set at `key`; the set's expiry is kept. */
+  removeFromIndex(key: string, members: readonly string[]): Promise<void>;
+
+  /** The members of the set at `key`, deleting it in the same atomic step; empty when absent. */
+  takeIndex(key: string): Promise<string[]>;
 
   /** Deletes keys of any kind. */
   delete(keys: readonly string[]): Promise<void>;

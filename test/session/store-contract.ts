@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors/gateway-error.ts';
 import type { Store } from '../../src/session/store.ts';
 import { inMs, longMs, shortMs, type StoreContract } from './store-contract-fixture.ts';
+import { describeIndexContract } from './store-contract-indexes.ts';
 import { describeLockContract } from './store-contract-locks.ts';
 import { describeSessionHashContract } from './store-contract-sessions.ts';
 
-/** Session hashes and locks are checked in their own files; claims, delete, ping and close here. */
+/** Session hashes, indexes and locks are checked in their own files; claims, delete, ping and close here. */
 export function describeStoreContract(name: string, factory: () => Store | Promise<Store>): void {
   describe(`${name} (store contract)`, () => {
     let store: Store;
@@ -40,6 +41,7 @@ export function describeStoreContract(name: string, factory: () => Store | Promi
     const contract: StoreContract = { onStoreOpened, key, create, read };
 
     describeSessionHashContract(contract);
+    describeIndexContract(contract);
 
     describe('claimOnce', () => {
       it('is granted once, then refused while the claim lives', async () => {
