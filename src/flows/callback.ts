@@ -190,5 +190,7 @@ export function userFromClaims(claims: Record<string, unknown>): SessionUser {
     email: claimString(claims, 'email') ?? claimString(claims, 'preferred_username'),
     loginHint: claimString(claims, 'login_hint'),
     tenantId: claimString(claims, 'tid'),
+    issuer: claimString(claims, 'iss'),
+    providerSessionId: claimString(claims, 'sid'),
   };
 }

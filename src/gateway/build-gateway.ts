@@ -2,12 +2,18 @@
 import type { Hono } from 'hono';
 import type { GatewayConfig, ProviderId } from '../config/types.ts';
 import { createAuthorizationServers } from '../flows/authorization-servers.ts';
+import {
+  createLogoutTokenVerifier,
+  logoutTokenClockToleranceSeconds,
+  logoutTokenMaxAgeSeconds,
+} from '../flows/logout-token.ts';
 import { createTokenRefresher } from '../flows/token-refresher.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createForwarder, type Forwarder } from '../proxy/forwarder.ts';
 import { createCookieSealer } from '../session/cookie-sealer.ts';
 import { createStore } from '../session/create-store.ts';
 import { createLoginCookie } from '../session/login-cookie.ts';
+import { createLogoutTokenClaims } from '../session/logout-token-claims.ts';
 import { createLoginStateClaims } from '../session/pending-logins.ts';
 import { createSessionCookie } from '../session/session-cookie.ts';
 import { createSessionRepository } from '../session/session-repository.ts';
@@ -83,6 +89,12 @@ export function buildGateway(
       now,
     }),
     loginStateClaims: createLoginStateClaims({ store, keys }),
+    logoutTokens: createLogoutTokenVerifier(config, authorizationServers, now),
+    logoutTokenClaims: createLogoutTokenClaims({
+      store,
+      keys,
+      ttlMs: (logoutTokenMaxAgeSeconds + logoutTokenClockToleranceSeconds) * 1000,
+    }),
     sessionCookie: createSessionCookie({
       sealer,
       secure: config.secureCookies,

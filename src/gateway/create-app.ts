@@ -4,8 +4,10 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { describeError } from '../observability/describe-error.ts';
 import type { GatewayDependencies, GatewayEnv } from './gateway-env.ts';
 import { toProblem } from './problem.ts';
+import { registerBackChannelLogoutRoute } from './routes/backchannel-logout-route.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerLoginRoutes } from './routes/login-routes.ts';
+import { registerLogoutRoutes } from './routes/logout-routes.ts';
 import { registerProxyRoutes } from './routes/proxy-routes.ts';
 import { registerSessionRoute } from './routes/session-route.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -16,6 +18,8 @@ export function createApp(deps: GatewayDependencies): Hono<GatewayEnv> {
   registerHealthRoutes(app, deps);
   registerLoginRoutes(app, deps);
   registerSessionRoute(app, deps);
+  registerLogoutRoutes(app, deps);
+  registerBackChannelLogoutRoute(app, deps);
   registerProxyRoutes(app, deps);
 
   app.notFound(() => problemResponse(new GatewayError(404, 'not_found', 'no such endpoint')));

@@ -2,10 +2,12 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { GatewayConfig, ProviderId } from '../config/types.ts';
 import type { AuthorizationServers } from '../flows/authorization-servers.ts';
+import type { LogoutTokenVerifier } from '../flows/logout-token.ts';
 import type { TokenRefresher } from '../flows/token-refresher.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Forwarder } from '../proxy/forwarder.ts';
 import type { LoginCookie } from '../session/login-cookie.ts';
+import type { LogoutTokenClaims } from '../session/logout-token-claims.ts';
 import type { LoginStateClaims } from '../session/pending-logins.ts';
 import type { SessionCookie } from '../session/session-cookie.ts';
 import type { SessionRepository } from '../session/session-repository.ts';
@@ -27,6 +29,9 @@ export interface GatewayDependencies {
   readonly sessionCookie: SessionCookie;
   readonly loginCookie: LoginCookie;
   readonly authorizationServers: AuthorizationServers;
+  /** Back-channel logout: verifies logout tokens, and remembers their `jti` so each works once. */
+  readonly logoutTokens: LogoutTokenVerifier;
+  readonly logoutTokenClaims: LogoutTokenClaims;
   /** Single-flight refresh across processes sharing the store. */
   readonly refresher: TokenRefresher;
   readonly forwarders: ReadonlyMap<ProviderId, Forwarder>;

@@ -1,12 +1,16 @@
 // Session records in the store: the user and each provider's tokens, encrypted, read in one round trip.
 import { randomBytes } from 'node:crypto';
 import type { ProviderId } from '../config/types.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 import { providerIds } from '../config/types.ts';
 import { describeError } from '../observability/describe-error.ts';
 import type { Logger } from '../observability/logger.ts';
+import { secretDigest } from '../observability/secret-digest.ts';
+import { createSessionIndex, type LogoutMatch } from './session-index.ts';
 import type { Store } from './store.ts';
 import { sessionFields, type StoreKeys } from './store-keys.ts';
 import type {
+  EndedSession,
   ProviderTokens,
   ProxySessionView,
   SessionSnapshot,
@@ -50,8 +54,27 @@ export interface SessionRepository {
     tokens: ProviderTokens;
     user: SessionUser | null;
   }): Promise<string>;
-  delete(sessionId: string): Promise<void>;
+  /**
+   * Logout: deletes the session and its index entries in one atomic take, returning what it held
+   * (the tokens to revoke). Null when it was already gone; of concurrent calls one gets the tokens.
+   */
+  endSession(sessionId: string): Promise<EndedSession | null>;
+  /** Back-channel logout: ends every session the logout token names, returning what each held. */
+  endSessionsMatching(match: LogoutMatch): Promise<EndedSession[]>;
+  /**
+   * Disconnects one provider and keeps the session: its tokens and any recorded refresh failure are
+   * removed, with the user too when `forgetUser` (the provider that named them). Returns the
+   * removed tokens (to revoke), or null when the session held none for it.
+   */
+  disconnectProvider(
+    sessionId: string,
+    provider: ProviderId,
+    options: { forgetUser: boolean },
+  ): Promise<ProviderTokens | null>;
 }
+
+/** A disconnect retries its compare-and-set this often while refreshes keep replacing the tokens. */
+const disconnectAttempts = 3;
 
 export function createSessionRepository(options: {
   store: Store;
@@ -63,6 +86,7 @@ export function createSessionRepository(options: {
   now: () => number;
 }): SessionRepository {
   const { store, cipher, keys, logger, now } = options;
+  const index = createSessionIndex(store, keys);
   const idleMs = options.idleTimeoutSeconds * 1000;
   const absoluteMs = options.absoluteTimeoutSeconds * 1000;
 
@@ -82,6 +106,37 @@ export function createSessionRepository(options: {
       );
       return null;
     }
+  };
+
+  /** The fields of a whole session, in the order `snapshotOf` reads them. */
+  const snapshotFields = [sessionFields.user, ...providerIds.map((id) => sessionFields.tokens(id))];
+  const snapshotOf = (key: string, values: readonly (string | null)[]) => {
+    const providers = new Map<ProviderId, ProviderTokens>();
+    providerIds.forEach((id, position) => {
+      const tokens = open<ProviderTokens>(key, sessionFields.tokens(id), values[position + 1]);
+      if (tokens !== null) providers.set(id, tokens);
+    });
+    return { user: open<SessionUser>(key, sessionFields.user, values[0]), providers };
+  };
+  /** Takes (reads and deletes) the session at `key` and forgets it in the indexes. */
+  const takeSession = async (sessionDigest: string): Promise<EndedSession | null> => {
+    const key = keys.sessionOfDigest(sessionDigest);
+    const taken = await store.takeSession(key, snapshotFields);
+    if (taken === null) return null;
+    const ended = { sessionDigest, ...snapshotOf(key, taken.values) };
+    await index.remove(sessionDigest, ended.user);
+    return ended;
+  };
+
+  const forgetIndexedUser = async (
+    sessionId: string,
+    key: string,
+    storedUser: string | null | undefined,
+  ): Promise<void> => {
+    await index.remove(
+      secretDigest(sessionId),
+      open<SessionUser>(key, sessionFields.user, storedUser),
+    );
   };
 
   return {
@@ -125,24 +180,15 @@ export function createSessionRepository(options: {
 
     async loadSnapshot(sessionId) {
       const key = keys.session(sessionId);
-      const fields = [sessionFields.user, ...providerIds.map((id) => sessionFields.tokens(id))];
-      const read = await store.readSession(key, fields, now() + idleMs);
+      const read = await store.readSession(key, snapshotFields, now() + idleMs);
       if (read === null) return null;
-      const providers = new Map<ProviderId, ProviderTokens>();
-      providerIds.forEach((id, index) => {
-        const tokens = open<ProviderTokens>(key, sessionFields.tokens(id), read.values[index + 1]);
-        if (tokens !== null) providers.set(id, tokens);
-      });
-      return {
-        sessionId,
-        user: open<SessionUser>(key, sessionFields.user, read.values[0]),
-        providers,
-      };
+      return { sessionId, ...snapshotOf(key, read.values) };
     },
 
     async commitLogin({ previous, provider, tokens, user }) {
       const sessionId = randomBytes(32).toString('base64url');
-      const key = keys.session(sessionId);
+      const sessionDigest = secretDigest(sessionId);
+      const key = keys.sessionOfDigest(sessionDigest);
       // One session is one identity: a login as someone else starts afresh instead of joining.
       const sameIdentity =
         user === null || previous?.user == null || previous.user.sub === user.sub;
@@ -157,14 +203,51 @@ export function createSessionRepository(options: {
         fields[sessionFields.tokens(id)] = seal(key, sessionFields.tokens(id), providerTokens);
       }
       const startedAt = now();
+      // Indexed first: a back-channel logout arriving meanwhile finds the session (or a dangling entry).
+      await index.add(sessionDigest, sessionUser, absoluteMs);
       // Each interactive login starts a new absolute window: the user has just authenticated.
       await store.createSession(key, fields, startedAt + absoluteMs, startedAt + idleMs);
-      if (previous !== null) await store.delete([keys.session(previous.sessionId)]);
+      if (previous !== null) {
+        await store.delete([keys.session(previous.sessionId)]);
+        await index.remove(secretDigest(previous.sessionId), previous.user);
+      }
       return sessionId;
     },
 
-    async delete(sessionId) {
-      await store.delete([keys.session(sessionId)]);
+    endSession(sessionId) {
+      return takeSession(secretDigest(sessionId));
+    },
+
+    async endSessionsMatching(match) {
+      const digests = await index.take(match);
+      const ended = await Promise.all(digests.map((sessionDigest) => takeSession(sessionDigest)));
+      return ended.filter((session) => session !== null);
+    },
+
+    async disconnectProvider(sessionId, provider, { forgetUser }) {
+      const key = keys.session(sessionId);
+      const field = sessionFields.tokens(provider);
+      const failureField = sessionFields.refreshFailure(provider);
+      const userFields = forgetUser ? [sessionFields.user] : [];
+      // Compare-and-set, so the tokens removed are the ones revoked even while a refresh rotates them.
+      for (let attempt = 0; attempt < disconnectAttempts; attempt += 1) {
+        const read = await store.readSession(key, [field, sessionFields.user], now() + idleMs);
+        if (read === null) return null;
+        const [stored, storedUser] = read.values;
+        if (stored === null || stored === undefined) {
+          await store.deleteSessionFields(key, [failureField, ...userFields]);
+          if (forgetUser) await forgetIndexedUser(sessionId, key, storedUser);
+          return null;
+        }
+        const removed = [field, failureField, ...userFields];
+        if (await store.replaceSessionFields(key, { field, value: stored }, {}, removed)) {
+          if (forgetUser) await forgetIndexedUser(sessionId, key, storedUser);
+          return open<ProviderTokens>(key, field, stored);
+        }
+      }
+      throw new GatewayError(503, 'store_unavailable', 'the session kept changing; try again', {
+        retryAfterSeconds: 1,
+      });
     },
   };
 }

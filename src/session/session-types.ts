@@ -10,6 +10,10 @@ export interface SessionUser {
   readonly loginHint: string | null;
   /** Entra tenant id (`tid`), when the provider sent one. */
   readonly tenantId: string | null;
+  /** The validated `iss` of the ID token: with `sub` and `sid`, what a back-channel logout token names. */
+  readonly issuer: string | null;
+  /** The `sid` claim: the user's session at the OpenID provider (OpenID Connect Back-Channel Logout §2.1). */
+  readonly providerSessionId: string | null;
 }
 
 /** One provider's tokens, stored encrypted; they never leave the gateway except towards that provider. */
@@ -44,6 +48,14 @@ export interface ProxySessionView {
 /** What `/auth/session` shows. */
 export interface SessionSnapshot {
   readonly sessionId: string;
+  readonly user: SessionUser | null;
+  readonly providers: ReadonlyMap<ProviderId, ProviderTokens>;
+}
+
+/** What a logout took from the store: the tokens to revoke, the user to name in the audit line. */
+export interface EndedSession {
+  /** The session id's digest (its store key's suffix): the audit line's reference, never the id. */
+  readonly sessionDigest: string;
   readonly user: SessionUser | null;
   readonly providers: ReadonlyMap<ProviderId, ProviderTokens>;
 }

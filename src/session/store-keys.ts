@@ -1,28 +1,44 @@
-// Builds every store key: REDIS_KEY_PREFIX first, and a hash in place of any secret identifier.
-import { createHash } from 'node:crypto';
+// Builds every store key: REDIS_KEY_PREFIX first, and a digest in place of any secret identifier.
 import type { ProviderId } from '../config/types.ts';
+import { secretDigest } from '../observability/secret-digest.ts';
 
 /**
- * Session ids and login states are bearer secrets: the store key holds their SHA-256, so reading
- * the store (a backup, a MONITOR session) never yields a value a browser could present.
+ * A user or a provider session is named by its issuer and its id there: `sub` and `sid` are only
+ * unique per issuer (OpenID Connect Core §2), so two issuers' `sub` values never share an index.
  */
-function digest(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url');
+function issuerScoped(issuer: string, identifier: string): string {
+  return secretDigest(`${issuer}\n${identifier}`);
 }
 
 export interface StoreKeys {
   session(sessionId: string): string;
+  /** The same key, from the session id's digest (what indexes hold: never the id itself). */
+  sessionOfDigest(sessionDigest: string): string;
   /** Marks a login state as used (single use of the callback). */
   usedLoginState(state: string): string;
   /** The lock of one (session, provider) refresh, shared by every gateway process on this store. */
   refreshLock(sessionId: string, provider: ProviderId): string;
+  /** The sessions of one user of an OpenID provider: ended by a logout token naming only `sub`. */
+  userSessions(issuer: string, subject: string): string;
+  /** The sessions begun in one session at the OpenID provider (`sid`): ended by a logout token naming it. */
+  providerSessionSessions(issuer: string, providerSessionId: string): string;
+  /** Marks a back-channel logout token's `jti` as seen (replay defence, Back-Channel Logout §2.6). */
+  usedLogoutToken(issuer: string, tokenId: string): string;
 }
 
 export function createStoreKeys(prefix: string): StoreKeys {
+  const sessionOfDigest = (sessionDigest: string): string => `${prefix}session:${sessionDigest}`;
   return {
-    session: (sessionId) => `${prefix}session:${digest(sessionId)}`,
-    usedLoginState: (state) => `${prefix}login-used:${digest(state)}`,
-    refreshLock: (sessionId, provider) => `${prefix}refresh-lock:${digest(sessionId)}:${provider}`,
+    session: (sessionId) => sessionOfDigest(secretDigest(sessionId)),
+    sessionOfDigest,
+    usedLoginState: (state) => `${prefix}login-used:${secretDigest(state)}`,
+    refreshLock: (sessionId, provider) =>
+      `${prefix}refresh-lock:${secretDigest(sessionId)}:${provider}`,
+    userSessions: (issuer, subject) => `${prefix}user-sessions:${issuerScoped(issuer, subject)}`,
+    providerSessionSessions: (issuer, providerSessionId) =>
+      `${prefix}sid-sessions:${issuerScoped(issuer, providerSessionId)}`,
+    usedLogoutToken: (issuer, tokenId) =>
+      `${prefix}logout-token-used:${issuerScoped(issuer, tokenId)}`,
   };
 }
 

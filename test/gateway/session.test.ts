@@ -126,7 +126,11 @@ describe('the store holds tokens encrypted, every key prefixed and expiring', ()
       expect(await client.pttl(key), key).toBeGreaterThan(0);
       const type = await client.type(key);
       const dump =
-        type === 'hash' ? JSON.stringify(await client.hgetall(key)) : String(await client.get(key));
+        type === 'hash'
+          ? JSON.stringify(await client.hgetall(key))
+          : type === 'set'
+            ? JSON.stringify(await client.smembers(key))
+            : String(await client.get(key));
       for (const secret of secrets) {
         expect(key).not.toContain(secret);
         expect(dump).not.toContain(secret);
@@ -163,7 +167,7 @@ describe('the store holds tokens encrypted, every key prefixed and expiring', ()
       headers: { 'x-csrf': '1' },
     });
     expect(before.status).toBe(200);
-    await harness.gateway.dependencies.sessions.delete(sessionId);
+    await harness.gateway.dependencies.sessions.endSession(sessionId);
     const after = await browser.fetch(`${harness.url}/graph/v1.0/me`, {
       headers: { 'x-csrf': '1' },
     });

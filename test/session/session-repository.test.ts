@@ -34,6 +34,8 @@ const user = (sub: string): SessionUser => ({
   email: null,
   loginHint: null,
   tenantId: null,
+  issuer: null,
+  providerSessionId: null,
 });
 
 describe('commitLogin', () => {

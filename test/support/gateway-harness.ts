@@ -61,6 +61,8 @@ export interface HarnessOptions {
    * or a scripted one the test also names in GRAPH_ISSUER.
    */
   readonly graphTokens?: Pick<TestOpenIdProvider, 'tenantId' | 'introspect'>;
+  /** Register the gateway's `/auth/backchannel-logout` at the OpenID provider (its ID tokens then carry `sid`). */
+  readonly backChannelLogout?: boolean;
 }
 
 export async function startGatewayHarness(
@@ -75,6 +77,9 @@ export async function startGatewayHarness(
     postLogoutRedirectUris: [`${url}/`],
     // Short-lived like the tokens the refresh logic must handle (Entra: 60-90 minutes).
     accessTokenTtlSeconds: 300,
+    ...(options.backChannelLogout === true
+      ? { backChannelLogoutUri: `${url}/auth/backchannel-logout` }
+      : {}),
   });
   const graph = await startMockGraph({ openIdProvider: options.graphTokens ?? openIdProvider });
   const serviceNow = options.serviceNow

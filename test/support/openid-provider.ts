@@ -1,7 +1,7 @@
 // A real OpenID provider (panva oidc-provider) on a loopback port, configured to answer like Entra ID for one tenant.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startLoopbackServer } from './loopback-server.ts';
-import { createProvider, entraPaths } from './openid-provider/configuration.ts';
+import { createProvider, createSigningKey, entraPaths } from './openid-provider/configuration.ts';
 import {
   keepOfflineAccess,
   recordAndShapeResponses,
@@ -9,6 +9,7 @@ import {
 } from './openid-provider/entra-middleware.ts';
 import { serveProvider } from './openid-provider/http-server.ts';
 import type { LogoutRequestRecord } from './openid-provider/logout.ts';
+import { createLogoutTokens, type LogoutTokens } from './openid-provider/logout-tokens.ts';
 import type { OidcProvider } from './openid-provider/oidc-provider-module.ts';
 import { createInMemoryStorage } from './openid-provider/storage-adapter.ts';
 
@@ -19,6 +20,8 @@ export {
 } from './openid-provider/accounts.ts';
 export type { TokenRequestRecord } from './openid-provider/entra-middleware.ts';
 export type { LogoutRequestRecord } from './openid-provider/logout.ts';
+export type { LogoutTokenOptions, LogoutTokens } from './openid-provider/logout-tokens.ts';
+export { createSigningKey } from './openid-provider/configuration.ts';
 export type {
   OidcAccessToken,
   OidcGrant,
@@ -42,6 +45,8 @@ export interface TestOpenIdProvider {
   readonly tokenRequests: TokenRequestRecord[];
   /** Every request that reached the end-session (logout) endpoint, in order. */
   readonly logoutRequests: LogoutRequestRecord[];
+  /** Back-channel logout tokens (only sent when started with `backChannelLogoutUri`). */
+  readonly logoutTokens: LogoutTokens;
   /** Revokes every grant and session of an account (so a later refresh answers invalid_grant). */
   revokeAccount(sub: string): Promise<void>;
   close(): Promise<void>;
@@ -53,6 +58,8 @@ export async function startOpenIdProvider(options: {
   accessTokenTtlSeconds?: number;
   clientId?: string;
   clientSecret?: string;
+  /** Registers this back-channel logout URI for the client (Entra has none; other providers do). */
+  backChannelLogoutUri?: string;
 }): Promise<TestOpenIdProvider> {
   const tenantId = randomUUID();
   const clientId = options.clientId ?? randomUUID();
@@ -65,8 +72,13 @@ export async function startOpenIdProvider(options: {
 
   const { server, origin, close } = await startLoopbackServer();
   const issuer = `${origin}/${tenantId}/v2.0`;
+  const signingKey = createSigningKey();
   const provider = createProvider(issuer, tenantId, paths, {
     redirectUris: options.redirectUris,
+    signingKey,
+    ...(options.backChannelLogoutUri === undefined
+      ? {}
+      : { backChannelLogoutUri: options.backChannelLogoutUri }),
     postLogoutRedirectUris,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds,
     clientId,
@@ -93,6 +105,7 @@ export async function startOpenIdProvider(options: {
     provider,
     tokenRequests,
     logoutRequests,
+    logoutTokens: createLogoutTokens({ provider, issuer, clientId, signingKey }),
     async introspect(accessToken) {
       const token = await provider.AccessToken.find(accessToken);
       if (token === undefined || token.isExpired) return null;

@@ -11,12 +11,13 @@ import { audit } from '../../observability/audit.ts';
 import { isPlausibleState } from '../../session/login-cookie.ts';
 import type { PendingLogin } from '../../session/pending-logins.ts';
 import { expireCookie, writeCookie } from '../cookies.ts';
+import { enabledProvider } from '../enabled-provider.ts';
 import type { GatewayDependencies, GatewayEnv } from '../gateway-env.ts';
 import { renderPopupPage } from '../popup-page.ts';
 
 export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependencies): void {
   app.get('/auth/login/:provider', async function login(c) {
-    const provider = enabledProvider(deps, c.req.param('provider'));
+    const provider = enabledProvider(deps, c.req.param('provider')).id;
     const request = parseLoginRequest((name) => c.req.query(name), deps.config.publicOrigin);
     const resolved = await deps.authorizationServers.resolve(provider);
     const joinSessionId = await currentSessionId(c, deps);
@@ -35,7 +36,7 @@ export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependen
   });
 
   app.get('/auth/callback/:provider', async function callback(c) {
-    const provider = enabledProvider(deps, c.req.param('provider'));
+    const provider = enabledProvider(deps, c.req.param('provider')).id;
     const { state, pending } = await takeBoundPendingLogin(c, deps, provider);
     const callbackParameters = new URL(c.req.url).searchParams;
     try {
@@ -80,13 +81,6 @@ export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependen
       return finishLogin(c, deps, pending, { provider, ok: false, error: failure.code });
     }
   });
-}
-
-function enabledProvider(deps: GatewayDependencies, name: string): ProviderId {
-  const provider = deps.config.providers.get(name as ProviderId);
-  if (provider === undefined)
-    throw new GatewayError(404, 'unknown_provider', 'no such provider is enabled');
-  return provider.id;
 }
 
 /** The session this browser already has, if any: a second provider's login joins it. */

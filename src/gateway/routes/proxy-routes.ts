@@ -11,6 +11,7 @@ import type { Forwarder } from '../../proxy/forwarder.ts';
 import { readReplayableBody } from '../../proxy/replayable-body.ts';
 import { resolveUpstreamPath } from '../../proxy/upstream-path.ts';
 import type { ProviderTokens } from '../../session/session-types.ts';
+import { requireAntiForgeryHeader } from '../csrf.ts';
 import type { GatewayDependencies, GatewayEnv } from '../gateway-env.ts';
 
 export function registerProxyRoutes(app: Hono<GatewayEnv>, deps: GatewayDependencies): void {
@@ -30,16 +31,8 @@ function createProxyHandler(
 ) {
   const mountPrefix = `/${provider.id}`;
   return async function proxyRequest(c: Context<GatewayEnv>): Promise<Response> {
-    // 1. CSRF: a custom header cannot be sent cross-site without a CORS preflight, which this
-    //    gateway never grants (contract §4; OWASP CSRF cheat sheet, "custom request headers").
-    if (c.req.header('x-csrf') !== '1') {
-      audit(deps.logger, 'csrf_rejected', {
-        provider: provider.id,
-        outcome: 'failure',
-        reason: 'missing_x_csrf',
-      });
-      throw new GatewayError(403, 'csrf', 'the X-CSRF: 1 request header is required');
-    }
+    // 1. CSRF: before anything else, so a forged request learns nothing about the session.
+    requireAntiForgeryHeader(c, deps.logger, provider.id);
     const incoming = c.env.incoming;
     // 2. The raw request target, not a URL-parser-normalised one, so traversal tricks are seen as sent.
     const { upstreamPath, routePath } = resolveUpstreamPath(incoming.url ?? '', mountPrefix);

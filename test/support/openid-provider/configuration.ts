@@ -30,8 +30,31 @@ export function entraPaths(tenantId: string): EntraPaths {
   };
 }
 
+/** The provider's RS256 signing key: published in its JWKS, and used by tests to sign logout tokens. */
+export interface SigningKey {
+  readonly privateJwk: JsonWebKey & { kid: string; alg: 'RS256'; use: 'sig' };
+}
+
+export function createSigningKey(): SigningKey {
+  const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  return {
+    privateJwk: {
+      ...privateKey.export({ format: 'jwk' }),
+      kid: randomUUID(),
+      alg: 'RS256',
+      use: 'sig',
+    },
+  };
+}
+
 export interface ProviderOptions {
   readonly redirectUris: string[];
+  readonly signingKey: SigningKey;
+  /**
+   * Back-Channel Logout 1.0 (which Entra does not send): when set, the client is registered with
+   * this `backchannel_logout_uri` and `backchannel_logout_session_required`, so ID tokens carry `sid`.
+   */
+  readonly backChannelLogoutUri?: string;
   readonly postLogoutRedirectUris: string[];
   readonly accessTokenTtlSeconds?: number;
   readonly clientId: string;
@@ -46,13 +69,14 @@ export function createProvider(
   options: ProviderOptions,
 ): OidcProvider {
   const policy = createInteractionPolicy();
-  const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-  const jwk = {
-    ...signingKey.export({ format: 'jwk' }),
-    kid: randomUUID(),
-    alg: 'RS256',
-    use: 'sig',
-  };
+  const jwk = options.signingKey.privateJwk;
+  const backChannelLogout =
+    options.backChannelLogoutUri === undefined
+      ? {}
+      : {
+          backchannel_logout_uri: options.backChannelLogoutUri,
+          backchannel_logout_session_required: true,
+        };
   const day = 24 * 60 * 60;
 
   return new oidcProviderModule.default(issuer, {
@@ -67,6 +91,7 @@ export function createProvider(
         response_types: ['code'],
         // Both secret methods authenticate a client registered for either (oidc-provider's rule, and Entra's).
         token_endpoint_auth_method: 'client_secret_basic',
+        ...backChannelLogout,
       },
     ],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
@@ -100,7 +125,7 @@ export function createProvider(
       rpInitiatedLogout: { enabled: true },
       revocation: { enabled: false },
       introspection: { enabled: false },
-      backchannelLogout: { enabled: false },
+      backchannelLogout: { enabled: options.backChannelLogoutUri !== undefined },
       // Entra has neither pushed authorization requests nor DPoP.
       pushedAuthorizationRequests: { enabled: false },
       dPoP: { enabled: false },

@@ -59,6 +59,12 @@ export interface OidcProvider {
   ): Promise<void>;
   readonly Grant: new (properties: { accountId: string; clientId: string }) => OidcGrant;
   readonly AccessToken: { find(value: string): Promise<OidcAccessToken | undefined> };
+  readonly Client: { find(clientId: string): Promise<OidcClient | undefined> };
+}
+
+/** A registered client; `backchannelLogout` signs a logout token and POSTs it to the client's URI. */
+export interface OidcClient {
+  backchannelLogout(subject: string, providerSessionId: string): Promise<void>;
 }
 
 /** oidc-provider's `interactionPolicy` export: the prompts and checks that decide when to ask the user. */
