@@ -11,7 +11,7 @@ export interface LogoutTokenOptions {
   readonly claims?: Record<string, unknown>;
   /** Protected header members over `{ alg: 'RS256', kid, typ: 'logout+jwt' }`; `undefined` removes one. */
   readonly header?: Record<string, unknown>;
-  /** Sign with this key instead of the provider's (a forgery). */
+  /** Sign with this key instead of the provider's, still naming the provider's `kid` (a forgery). */
   readonly signingKey?: SigningKey;
 }
 
@@ -43,7 +43,7 @@ export function createLogoutTokens(context: {
       const signingKey = options.signingKey ?? context.signingKey;
       const header = withoutUndefined({
         alg: 'RS256',
-        kid: signingKey.privateJwk.kid,
+        kid: context.signingKey.privateJwk.kid,
         typ: 'logout+jwt',
         ...options.header,
       });
