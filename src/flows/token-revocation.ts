@@ -6,6 +6,12 @@ import type { Logger } from '../observability/logger.ts';
 import type { ProviderTokens } from '../session/session-types.ts';
 import type { AuthorizationServers } from './authorization-servers.ts';
 
+/**
+ * The user waits for logout's answer: revocation gets at most this long (or PROVIDER_TIMEOUT_S if
+ * shorter). The tokens are already deleted from the store, so a provider that hangs costs only this.
+ */
+const maximumRevocationWaitMs = 2_000;
+
 /** What became of one provider's tokens: logged and audited, never shown to the browser. */
 export type RevocationOutcome = 'revoked' | 'not_supported' | 'failed';
 
@@ -13,7 +19,7 @@ export type RevocationOutcome = 'revoked' | 'not_supported' | 'failed';
  * Revokes the refresh token, or the access token when none was issued. RFC 7009 §2.1: revoking a
  * refresh token SHOULD also invalidate the access tokens of the same grant, so one request is
  * enough. A provider without a `revocation_endpoint` (Entra ID) gets no request: deleting the
- * tokens from the store is then the whole logout on the gateway's side. PROVIDER_TIMEOUT_S bounds it.
+ * tokens from the store is then the whole logout on the gateway's side.
  */
 export async function revokeProviderTokens(
   authorizationServers: AuthorizationServers,
@@ -33,7 +39,7 @@ export async function revokeProviderTokens(
       provider.client,
       provider.clientAuthentication,
       token,
-      { ...provider.httpOptions(), additionalParameters: { token_type_hint: hint } },
+      { ...shortened(provider.httpOptions()), additionalParameters: { token_type_hint: hint } },
     );
     await oauth.processRevocationResponse(response);
     return 'revoked';
@@ -63,4 +69,11 @@ export async function revokeAll(
     ),
   );
   return new Map(entries);
+}
+
+function shortened<T extends { signal: AbortSignal }>(httpOptions: T): T {
+  return {
+    ...httpOptions,
+    signal: AbortSignal.any([httpOptions.signal, AbortSignal.timeout(maximumRevocationWaitMs)]),
+  };
 }
