@@ -4,32 +4,43 @@ import type { LogLevel } from '../config/types.ts';
 
 export type { Logger } from 'pino';
 
-/**
- * Fields that would hold a token, code, cookie or secret if some code path ever logged one.
- * Code never logs these on purpose; redaction catches the mistake instead of shipping it.
- */
-const redactedPaths = [
+/** Body and error fields that carry a token, code or secret in OAuth exchanges (RFC 6749, 7009, 7523, 7636; Back-Channel Logout). */
+const secretFields = [
   'access_token',
   'refresh_token',
   'id_token',
+  'logout_token',
+  // RFC 7523 / On-Behalf-Of: the assertion is the user's token.
+  'assertion',
+  'client_assertion',
+  // RFC 7009 / 7662: the token being revoked or introspected.
+  'token',
   'code',
   'code_verifier',
   'client_secret',
-  'authorization',
-  'cookie',
   'password',
-  '*.access_token',
-  '*.refresh_token',
-  '*.id_token',
-  '*.code',
-  '*.code_verifier',
-  '*.client_secret',
-  '*.authorization',
-  '*.cookie',
-  '*.password',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
+  // The bearer secrets of the gateway itself: the session id and a login state.
+  'sessionId',
+  'state',
+] as const;
+
+/** Headers that carry credentials: the browser's cookie, a bearer, a proxy's credentials, a cookie being set. */
+const secretHeaders = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'] as const;
+
+/**
+ * Code never logs these on purpose (log lines name kinds and codes only, see describe-error.ts);
+ * redaction catches the mistake instead of shipping it. Top level and one object down (`*.field`,
+ * e.g. `body.refresh_token`, `err.access_token`), and headers wherever a request or response object
+ * is logged (`req.headers`, `res.headers`, `headers`, `*.headers`).
+ */
+const redactedPaths = [
+  ...secretFields,
+  ...secretFields.map((field) => `*.${field}`),
+  ...secretHeaders.flatMap((header) => [
+    `headers["${header}"]`,
+    `*.headers["${header}"]`,
+    `*.*.headers["${header}"]`,
+  ]),
 ];
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {

@@ -43,6 +43,8 @@ export interface TestOpenIdProvider {
   ): Promise<{ sub: string; scope: string; clientId: string; expiresAt: number } | null>;
   /** Every request that reached the token endpoint, in order. No secrets stored. */
   readonly tokenRequests: TokenRequestRecord[];
+  /** Every access, refresh and ID token handed out: none may ever reach a log. */
+  readonly issuedSecrets: string[];
   /** Every request that reached the end-session (logout) endpoint, in order. */
   readonly logoutRequests: LogoutRequestRecord[];
   /** Back-channel logout tokens (only sent when started with `backChannelLogoutUri`). */
@@ -69,6 +71,7 @@ export async function startOpenIdProvider(options: {
   const storage = createInMemoryStorage();
   const tokenRequests: TokenRequestRecord[] = [];
   const logoutRequests: LogoutRequestRecord[] = [];
+  const issuedSecrets: string[] = [];
 
   const { server, origin, close } = await startLoopbackServer();
   const issuer = `${origin}/${tenantId}/v2.0`;
@@ -86,7 +89,7 @@ export async function startOpenIdProvider(options: {
     storage,
   });
   provider.use(keepOfflineAccess(paths.authorization));
-  provider.use(recordAndShapeResponses(paths.token, tokenRequests));
+  provider.use(recordAndShapeResponses(paths.token, tokenRequests, issuedSecrets));
   serveProvider(server, {
     issuer,
     tenantId,
@@ -104,6 +107,7 @@ export async function startOpenIdProvider(options: {
     clientSecret,
     provider,
     tokenRequests,
+    issuedSecrets,
     logoutRequests,
     logoutTokens: createLogoutTokens({ provider, issuer, clientId, signingKey }),
     async introspect(accessToken) {

@@ -114,6 +114,11 @@ export class TestBrowser {
       .sort((first, second) => second.path.length - first.path.length)[0]?.value;
   }
 
+  /** Every cookie value the jar holds for `host` now (to look for them where they must not be). */
+  cookieValues(host: string): string[] {
+    return this.#cookiesOf(host).map((cookie) => cookie.value);
+  }
+
   /** The raw Set-Cookie line last stored for `name` on `host`, deletions included. */
   cookieAttributes(host: string, name: string): string | undefined {
     return this.#lastSetCookieLines.get(host)?.get(name);

@@ -32,8 +32,15 @@ export function keepOfflineAccess(authorizationPath: string) {
   };
 }
 
-/** Records token requests, refuses Origin like Entra, and shapes discovery like Entra's. */
-export function recordAndShapeResponses(tokenPath: string, tokenRequests: TokenRequestRecord[]) {
+/**
+ * Records token requests and every token issued (so tests can look for them in logs), refuses
+ * Origin like Entra, and shapes discovery like Entra's.
+ */
+export function recordAndShapeResponses(
+  tokenPath: string,
+  tokenRequests: TokenRequestRecord[],
+  issuedSecrets: string[],
+) {
   return async (context: ProviderContext, next: () => Promise<void>): Promise<void> => {
     if (context.method === 'POST' && context.path === tokenPath && context.headers.origin) {
       // Entra refuses cross-origin redemption for "Web" clients (AADSTS9002326).
@@ -52,10 +59,12 @@ export function recordAndShapeResponses(tokenPath: string, tokenRequests: TokenR
     }
     await next();
     const { route, params } = context.oidc ?? {};
-    if (route === 'token')
+    if (route === 'token') {
       tokenRequests.push(
         describeTokenRequest(context.headers, params?.grant_type, params?.client_secret),
       );
+      recordIssuedTokens(context.body, issuedSecrets);
+    }
     if (route === 'discovery' && typeof context.body === 'object' && context.body !== null)
       // Entra's document has no code_challenge_methods_supported (PKCE S256 works anyway).
       delete (context.body as Record<string, unknown>).code_challenge_methods_supported;
@@ -73,4 +82,12 @@ function describeTokenRequest(
     grantType: typeof grantType === 'string' ? grantType : '',
     clientAuthentication: basic ? 'basic' : typeof clientSecret === 'string' ? 'post' : 'none',
   };
+}
+
+function recordIssuedTokens(body: unknown, issuedSecrets: string[]): void {
+  if (typeof body !== 'object' || body === null) return;
+  for (const name of ['access_token', 'refresh_token', 'id_token']) {
+    const value = (body as Record<string, unknown>)[name];
+    if (typeof value === 'string') issuedSecrets.push(value);
+  }
 }
