@@ -10,6 +10,7 @@ import type { StoreKeys } from '../session/store-keys.ts';
 import type { Store } from '../session/store.ts';
 import type { AuthorizationServers } from './authorization-servers.ts';
 import { RefreshFailure } from './refresh-failure.ts';
+import { revokeProviderTokens } from './token-revocation.ts';
 import { redeemRefreshToken } from './refresh-grant.ts';
 import {
   auditRefreshFailure,
@@ -139,7 +140,12 @@ export function createTokenRefresher(options: {
       const resolved = await options.authorizationServers.resolve(provider);
       try {
         const refreshed = await redeemRefreshToken(resolved, current.tokens, now);
-        await sessions.replaceTokens(sessionId, provider, current.version, refreshed);
+        if (!(await sessions.replaceTokens(sessionId, provider, current.version, refreshed))) {
+          // Under the lock only a logout changes the tokens: the new ones belong to nobody now,
+          // so they are revoked (RFC 7009, best effort) and the request is not forwarded.
+          void revokeProviderTokens(options.authorizationServers, provider, refreshed, logger);
+          throw reauthRequired(provider, 'session_expired', 'the session ended during the refresh');
+        }
         auditRefreshSuccess(logger, provider, sessionId, current.tokens.subject);
         return refreshed;
       } catch (error) {

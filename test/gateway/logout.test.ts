@@ -219,3 +219,32 @@ describe('POST /auth/logout/{provider}', () => {
     expect(serviceNow.status).toBe(200);
   });
 });
+
+// Last in the file: it moves the gateway's clock past every token's expiry.
+describe('a logout while a refresh is running', () => {
+  it('wins: the refreshed tokens are revoked, never stored, and the waiting request answers session_expired', async () => {
+    const { browser, sessionId } = await signedInToBoth();
+    const stand = harness.serviceNow;
+    if (stand === null) throw new Error('the ServiceNow stand-in is not running');
+    let release = (): void => undefined;
+    stand.refreshScript = { heldUntil: new Promise<void>((resolve) => (release = resolve)) };
+    const refreshes = () => stand.tokenRequests.filter((r) => r.grantType === 'refresh_token');
+    const refreshesBefore = refreshes().length;
+    harness.clock.advance(31 * 60_000);
+    const waiting = browser.fetch(`${harness.url}/servicenow/api/now/table/incident`, {
+      headers: csrf,
+    });
+    await expect.poll(() => refreshes().length).toBe(refreshesBefore + 1);
+    const revocationsBefore = stand.revocationRequests.length;
+    expect((await post(browser, '/auth/logout')).status).toBe(200);
+    release();
+    const answer = await waiting;
+    stand.refreshScript = 'tokens';
+    expect(answer.status).toBe(401);
+    expect(await answer.json()).toMatchObject({ reason: 'session_expired' });
+    // One revocation by the logout, one for what the late refresh produced.
+    await expect.poll(() => stand.revocationRequests.length - revocationsBefore).toBe(2);
+    expect(await storeStillNames(sessionId)).toBe(false);
+    expect((await serviceNowTableWith(stand.latestAccessToken() ?? '')).status).toBe(401);
+  });
+});

@@ -27,10 +27,15 @@ export const serviceNowNotFoundBody =
 /**
  * How the token endpoint answers a refresh grant. `tokens`: a new access token and no
  * `refresh_token` member (ServiceNow does not rotate); `tokens-repeating-refresh-token`: the same
- * refresh token sent back; `hang`: accepted, never answered; an object: that exact answer.
+ * refresh token sent back; `hang`: accepted, never answered; `{ heldUntil }`: `tokens` issued at once
+ * but answered when the promise settles (an answer still on its way); an object: that exact answer.
  */
 export type RefreshScript =
-  'tokens' | 'tokens-repeating-refresh-token' | 'hang' | ScriptedHttpAnswer;
+  | 'tokens'
+  | 'tokens-repeating-refresh-token'
+  | 'hang'
+  | { readonly heldUntil: Promise<void> }
+  | ScriptedHttpAnswer;
 
 /** Ready answers for `refreshScript`, shaped like what an instance (or its load balancer) sends. */
 export const serviceNowFailures = {

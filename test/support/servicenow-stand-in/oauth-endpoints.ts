@@ -1,7 +1,12 @@
 // ServiceNow's OAuth endpoints on the instance: /oauth_auth.do (auto-approved), /oauth_token.do (form only) and /oauth_revoke_token.do.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { describeAuthorizationRequest, readBody, sendScriptedAnswer } from '../http-helpers.ts';
+import {
+  describeAuthorizationRequest,
+  readBody,
+  sendScriptedAnswer,
+  type ScriptedHttpAnswer,
+} from '../http-helpers.ts';
 import {
   sendHtmlError,
   sendJson,
@@ -120,7 +125,10 @@ export async function answerToken(
   const script = context.refreshScript();
   const isRefresh = record.grantType === 'refresh_token';
   if (isRefresh && script === 'hang') return;
-  if (isRefresh && typeof script === 'object') return sendScriptedAnswer(response, script);
+  const heldUntil =
+    isRefresh && typeof script === 'object' && 'heldUntil' in script ? script.heldUntil : null;
+  if (isRefresh && typeof script === 'object' && heldUntil === null)
+    return sendScriptedAnswer(response, script as ScriptedHttpAnswer);
   if (!record.clientAuthenticated) return sendJsonText(response, 401, serviceNowAccessDeniedBody);
 
   if (record.grantType === 'authorization_code') {
@@ -135,7 +143,7 @@ export async function answerToken(
       return sendJsonText(response, 401, serviceNowAccessDeniedBody);
     // ServiceNow does not rotate: the answer omits `refresh_token`, or repeats the same one.
     const repeat = script === 'tokens-repeating-refresh-token';
-    return sendTokens(context, response, refreshToken.value, repeat);
+    return sendTokens(context, response, refreshToken.value, repeat, heldUntil);
   }
   sendJson(response, 400, {
     error: 'unsupported_grant_type',
@@ -143,13 +151,16 @@ export async function answerToken(
   });
 }
 
-function sendTokens(
+/** Issues the tokens at once; with `heldUntil`, the answer leaves only when it settles (still on its way meanwhile). */
+async function sendTokens(
   context: OAuthEndpointsContext,
   response: ServerResponse,
   refreshToken: string,
   includeRefreshToken: boolean,
-): void {
+  heldUntil: Promise<void> | null = null,
+): Promise<void> {
   const accessToken = context.ledger.issueAccessToken(refreshToken);
+  await heldUntil;
   sendJson(response, 200, {
     access_token: accessToken.value,
     ...(includeRefreshToken ? { refresh_token: refreshToken } : {}),
