@@ -183,3 +183,40 @@ describe('multi-tenant refresh', () => {
     expect(session.providers.graph.connected).toBe(false);
   });
 });
+
+describe('multi-tenant back-channel logout', () => {
+  const backChannelEvent = 'http://schemas.openid.net/event/backchannel-logout';
+
+  /** A logout token for the stand-in's user, issued now by the gateway's (moved) clock. */
+  function logoutToken(issuer: string): string {
+    const now = Math.floor(harness.clock.now() / 1000);
+    return stand.signLogoutToken({
+      iss: issuer,
+      aud: stand.clientId,
+      iat: now,
+      exp: now + 120,
+      jti: randomUUID(),
+      sub: stand.user.sub,
+      events: { [backChannelEvent]: {} },
+    });
+  }
+
+  function post(token: string): Promise<Response> {
+    return fetch(`${harness.url}/auth/backchannel-logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ logout_token: token }),
+    });
+  }
+
+  it("accepts only the issuer of an allowed tenant, the user's own, and then ends the session", async () => {
+    const browser = new TestBrowser();
+    expect((await attempt(browser, {})).response.status).toBe(302);
+    const outsider = stand.issuer.replace(allowedTenant, randomUUID());
+    expect((await post(logoutToken(outsider))).status).toBe(400);
+    expect((await post(logoutToken(stand.discoveryIssuer))).status).toBe(400);
+    expect((await sessionOf(browser)).authenticated).toBe(true);
+    expect((await post(logoutToken(stand.issuer))).status).toBe(200);
+    expect((await sessionOf(browser)).authenticated).toBe(false);
+  });
+});

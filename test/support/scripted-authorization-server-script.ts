@@ -207,6 +207,8 @@ export interface ScriptedAuthorizationServer {
   readonly issuedSecrets: string[];
   /** The refresh token issued last (code exchange or refresh): what the gateway's store should hold. */
   latestRefreshToken(): string | null;
+  /** A JWT with these exact claims, signed with the published key (`typ: logout+jwt`): a logout token. */
+  signLogoutToken(claims: Record<string, unknown>): string;
   /** An access token this server issued, as an API would check it (mock Graph accepts these); null otherwise. */
   introspect(
     accessToken: string,

@@ -7,6 +7,7 @@ import {
   buildIdToken,
   discoveryDocument,
   generateSigningKey,
+  signJwt,
   type ScriptedAuthorizationServer,
   type ScriptedAuthorizationServerOptions,
   type TokenRequestRecord,
@@ -87,6 +88,8 @@ export async function startScriptedAuthorizationServer({
     tokenRequests: [],
     issuedSecrets: [],
     latestRefreshToken: () => refreshTokens.latestIssued,
+    signLogoutToken: (claims) =>
+      signJwt({ alg: 'RS256', kid: key.kid, typ: 'logout+jwt' }, claims, key.privateKey),
     introspect: (accessToken) => Promise.resolve(accessTokens.get(accessToken) ?? null),
     close,
   };
