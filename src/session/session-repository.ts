@@ -118,13 +118,17 @@ export function createSessionRepository(options: {
     });
     return { user: open<SessionUser>(key, sessionFields.user, values[0]), providers };
   };
-  /** Takes (reads and deletes) the session at `key` and forgets it in the indexes. */
+  /**
+   * Takes (reads and deletes) the session and every other key naming it: its index entries and
+   * any refresh lock (a refresh holding one finds its session gone when it writes).
+   */
   const takeSession = async (sessionDigest: string): Promise<EndedSession | null> => {
     const key = keys.sessionOfDigest(sessionDigest);
     const taken = await store.takeSession(key, snapshotFields);
     if (taken === null) return null;
     const ended = { sessionDigest, ...snapshotOf(key, taken.values) };
     await index.remove(sessionDigest, ended.user);
+    await store.delete(providerIds.map((id) => keys.refreshLockOfDigest(sessionDigest, id)));
     return ended;
   };
 

@@ -18,6 +18,8 @@ export interface StoreKeys {
   usedLoginState(state: string): string;
   /** The lock of one (session, provider) refresh, shared by every gateway process on this store. */
   refreshLock(sessionId: string, provider: ProviderId): string;
+  /** The same lock key, from the session id's digest (a session ended through an index). */
+  refreshLockOfDigest(sessionDigest: string, provider: ProviderId): string;
   /** The sessions of one user of an OpenID provider: ended by a logout token naming only `sub`. */
   userSessions(issuer: string, subject: string): string;
   /** The sessions begun in one session at the OpenID provider (`sid`): ended by a logout token naming it. */
@@ -28,12 +30,14 @@ export interface StoreKeys {
 
 export function createStoreKeys(prefix: string): StoreKeys {
   const sessionOfDigest = (sessionDigest: string): string => `${prefix}session:${sessionDigest}`;
+  const refreshLockOfDigest = (sessionDigest: string, provider: ProviderId): string =>
+    `${prefix}refresh-lock:${sessionDigest}:${provider}`;
   return {
     session: (sessionId) => sessionOfDigest(secretDigest(sessionId)),
     sessionOfDigest,
     usedLoginState: (state) => `${prefix}login-used:${secretDigest(state)}`,
-    refreshLock: (sessionId, provider) =>
-      `${prefix}refresh-lock:${secretDigest(sessionId)}:${provider}`,
+    refreshLock: (sessionId, provider) => refreshLockOfDigest(secretDigest(sessionId), provider),
+    refreshLockOfDigest,
     userSessions: (issuer, subject) => `${prefix}user-sessions:${issuerScoped(issuer, subject)}`,
     providerSessionSessions: (issuer, providerSessionId) =>
       `${prefix}sid-sessions:${issuerScoped(issuer, providerSessionId)}`,

@@ -237,6 +237,8 @@ describe('a logout while a refresh is running', () => {
     await expect.poll(() => refreshes().length).toBe(refreshesBefore + 1);
     const revocationsBefore = stand.revocationRequests.length;
     expect((await post(browser, '/auth/logout')).status).toBe(200);
+    // The refresh still holds its lock: the logout deleted that key too.
+    expect(await storeStillNames(sessionId)).toBe(false);
     release();
     const answer = await waiting;
     stand.refreshScript = 'tokens';
