@@ -37,9 +37,7 @@ export function createApp(deps: GatewayDependencies): Hono<GatewayEnv> {
         'request failed',
       );
     }
-    const response = problemResponse(error);
-    if (c.req.path.startsWith('/auth/')) response.headers.set('referrer-policy', 'no-referrer');
-    return response;
+    return problemResponse(error);
   });
   return app;
 }

@@ -3,22 +3,63 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayEnv } from './gateway-env.ts';
 
+interface HeaderRule {
+  readonly name: string;
+  readonly value: string;
+  /** The route's own value wins (the popup page sets a CSP with its script nonce). */
+  readonly unlessRouteSetOne?: true;
+}
+
+/** On every answer the gateway writes itself, whatever the path. */
+export const everyAnswerHeaders: readonly HeaderRule[] = [
+  // Fetch Standard, `X-Content-Type-Options`: a JSON or problem body is never sniffed into HTML or script.
+  { name: 'X-Content-Type-Options', value: 'nosniff' },
+];
+
 /**
- * `/auth/*` answers are personal and may follow a URL holding an authorization code: never cache
- * them (RFC 9111 §5.2.2.5), never send that URL as a Referer (the code would leak to whatever the
- * page links to), never frame them (clickjacking of the login flow).
+ * On every `/auth/*` answer. They are personal and may follow a URL holding an authorization code.
+ *
+ * No `Cross-Origin-Opener-Policy`: in popup mode one window shows, in turn, the gateway's login
+ * route, the provider's pages and the callback page, and the callback page needs `window.opener` to
+ * post its result. A policy other than `unsafe-none` on any of them (`same-origin`, and
+ * `same-origin-allow-popups` too: it spares the windows a page opens, not the page's own opener)
+ * differs from the provider pages' policy, so the browser moves the window to a new browsing
+ * context group and nulls its opener (HTML Standard, "check if COOP values require a browsing
+ * context group switch"). The other `/auth/*` answers are redirects and JSON: COOP acts on
+ * documents only.
  */
+export const authAnswerHeaders: readonly HeaderRule[] = [
+  // RFC 9111 §5.2.2.5: personal answers (session state, a fresh login cookie) are never stored.
+  { name: 'Cache-Control', value: 'no-store' },
+  // W3C Referrer Policy: the callback URL carries the authorization code; never send it onwards.
+  { name: 'Referrer-Policy', value: 'no-referrer' },
+  // RFC 7034: clickjacking of the login flow, for browsers without CSP frame-ancestors.
+  { name: 'X-Frame-Options', value: 'DENY' },
+  // CSP 3 §6.4.2 frame-ancestors against clickjacking; `default-src 'none'`: none of these answers
+  // is a page that loads anything, so a future HTML answer must state its own policy (strict by default).
+  {
+    name: 'Content-Security-Policy',
+    value: "default-src 'none'; frame-ancestors 'none'",
+    unlessRouteSetOne: true,
+  },
+  // Fetch Standard, `Cross-Origin-Resource-Policy`: a same-site, cross-origin page (a sibling
+  // subdomain, whose requests carry the SameSite=Strict cookie) cannot pull /auth/session into its
+  // own process with a no-cors load (Spectre).
+  { name: 'Cross-Origin-Resource-Policy', value: 'same-origin' },
+];
+
 export function securityHeaders(): MiddlewareHandler<GatewayEnv> {
   return async function applySecurityHeaders(c, next) {
     await next();
     // A proxied response went out on the raw socket; touching c.res would replace the marker
     // object and make the server try to write a second response.
     if (c.res === RESPONSE_ALREADY_SENT) return;
-    c.header('X-Content-Type-Options', 'nosniff');
-    if (c.req.path.startsWith('/auth/')) {
-      c.header('Cache-Control', 'no-store');
-      c.header('Referrer-Policy', 'no-referrer');
-      c.header('X-Frame-Options', 'DENY');
+    const rules = c.req.path.startsWith('/auth/')
+      ? [...everyAnswerHeaders, ...authAnswerHeaders]
+      : everyAnswerHeaders;
+    for (const rule of rules) {
+      if (rule.unlessRouteSetOne === true && c.res.headers.has(rule.name)) continue;
+      c.header(rule.name, rule.value);
     }
   };
 }

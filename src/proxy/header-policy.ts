@@ -75,6 +75,16 @@ export const responseHeadersNeverReturned: ReadonlySet<string> = new Set<string>
 ]);
 
 /**
+ * Prefixes of response headers the browser never receives from the upstream. The browser reads
+ * every relayed header as the gateway origin's own, and that origin holds the session cookie.
+ */
+export const responseHeaderPrefixesNeverReturned: readonly string[] = [
+  // Fetch Standard, the CORS protocol: an upstream's `Access-Control-Allow-Origin: *` or `-Credentials:
+  // true` would grant another site read access to the gateway's answers; the gateway grants none.
+  'access-control-',
+];
+
+/**
  * The header names a `Connection` header lists (RFC 9110 §7.6.1: "connection-option"), lowercased.
  * Each names a header meant for this hop only, so it is dropped with the `Connection` header itself.
  */
@@ -106,10 +116,16 @@ export function forwardableRequestHeaders(
   return { ...headers, authorization: `Bearer ${accessToken}` };
 }
 
-/** The headers the browser receives for an upstream response: hop-by-hop and never-returned ones dropped. */
+/**
+ * The headers the browser receives for an upstream response, in a fixed order of steps: drop the
+ * `Connection`-named ones, then the never-returned names and prefixes; everything else as sent.
+ */
 export function returnableResponseHeaders(received: IncomingHttpHeaders): OutgoingHttpHeaders {
   const headers = withoutNames(received, connectionOptionNames(received.connection));
-  return withoutNames(headers, responseHeadersNeverReturned);
+  return withoutPrefixes(
+    withoutNames(headers, responseHeadersNeverReturned),
+    responseHeaderPrefixesNeverReturned,
+  );
 }
 
 function withoutNames(
@@ -123,15 +139,23 @@ function withoutNames(
   return kept;
 }
 
-function withoutNeverForwarded(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const kept = withoutNames(headers, requestHeadersNeverForwarded);
-  for (const name of Object.keys(kept)) {
+function withoutPrefixes(
+  headers: IncomingHttpHeaders,
+  prefixes: readonly string[],
+): IncomingHttpHeaders {
+  const kept: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
     const lowerName = name.toLowerCase();
-    if (requestHeaderPrefixesNeverForwarded.some((prefix) => lowerName.startsWith(prefix))) {
-      delete kept[name];
-    }
+    if (!prefixes.some((prefix) => lowerName.startsWith(prefix))) kept[name] = value;
   }
   return kept;
+}
+
+function withoutNeverForwarded(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  return withoutPrefixes(
+    withoutNames(headers, requestHeadersNeverForwarded),
+    requestHeaderPrefixesNeverForwarded,
+  );
 }
 
 /**

@@ -117,4 +117,26 @@ describe('response header policy', () => {
       'request-id': 'abc',
     });
   });
+
+  it("drops every CORS grant of the upstream, whatever its case, so it never applies to the gateway's origin", () => {
+    expect(
+      returnableResponseHeaders({
+        'content-type': 'application/json',
+        vary: 'Origin',
+        'Access-Control-Allow-Origin': '*',
+        'access-control-allow-credentials': 'true',
+        'access-control-expose-headers': 'request-id',
+        'access-control-allow-methods': 'GET, DELETE',
+        'access-control-allow-headers': 'authorization',
+        'access-control-max-age': '86400',
+        'access-control-allow-private-network': 'true',
+        // Not a CORS header, only a look-alike: kept.
+        'x-access-control-note': 'kept',
+      }),
+    ).toEqual({
+      'content-type': 'application/json',
+      vary: 'Origin',
+      'x-access-control-note': 'kept',
+    });
+  });
 });
