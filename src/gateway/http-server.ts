@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type Http2Bindings, type HttpBindings, type ServerType } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Gateway } from './build-gateway.ts';
+import { faultyFraming, faultyFramingAnswer } from './request-framing.ts';
 
 export interface GatewayServer {
   readonly server: ServerType;
@@ -15,6 +16,9 @@ export interface GatewayServer {
   stop(graceMs: number): Promise<void>;
 }
 
+/** Node's default head limit (request line and header lines), stated: see `serverOptions`. */
+export const maximumHeaderBytes = 16 * 1024;
+
 export function serveGateway(
   gateway: Gateway,
   options: { port: number; hostname: string },
@@ -26,13 +30,27 @@ export function serveGateway(
       // Hono answers HEAD by rebuilding the GET response, which would lose the marker that the
       // proxy already wrote to the socket; the raw response knows what was sent.
       fetch: async (request: Request, bindings: HttpBindings | Http2Bindings) => {
+        // Synchronous, before any await: Node dispatches pipelined requests in order, so a
+        // connection is marked faulty before the next request it carries is looked at.
+        const faulty = faultyFraming(bindings.incoming);
+        if (faulty !== null) return faultyFramingAnswer(faulty);
         const response = await gateway.app.fetch(request, bindings);
         return bindings.outgoing.headersSent ? RESPONSE_ALREADY_SENT : response;
       },
       port: options.port,
       hostname: options.hostname,
-      // Node's default 300 s `requestTimeout` would cut long uploads; `headersTimeout` still bounds slow headers.
-      serverOptions: { requestTimeout: 0 },
+      serverOptions: {
+        // Node's default 300 s `requestTimeout` would cut long uploads; `headersTimeout` still bounds slow headers.
+        requestTimeout: 0,
+        // Stated, so NODE_OPTIONS (`--insecure-http-parser`, `--max-http-header-size`) cannot loosen
+        // them: the strict parser answers 400 to the framing a proxy in front may read differently
+        // (both Content-Length and Transfer-Encoding, duplicate Content-Length, a coding list not
+        // ending in `chunked`, obs-fold, bare CR or LF: RFC 9112 §6.3, §5.2, §2.2), and heads past
+        // 16 KiB are answered 431 before any of the gateway's code runs.
+        insecureHTTPParser: false,
+        maxHeaderSize: maximumHeaderBytes,
+        requireHostHeader: true,
+      },
     },
     markListening,
   );
