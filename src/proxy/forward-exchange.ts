@@ -115,6 +115,11 @@ export class Exchange {
 
   upstreamRequestCreated(upstreamRequest: ClientRequest): void {
     this.#upstreamRequest = upstreamRequest;
+    // httpxy sends a request with Transfer-Encoding with `Connection: close`; Node's agent would
+    // still pool the socket if the upstream answered keep-alive, and the next request on it — any
+    // user's — would meet a connection the gateway declared closed (RFC 9112 §9.6).
+    if (/(^|,)\s*close\s*(,|$)/i.test(String(upstreamRequest.getHeader('connection') ?? '')))
+      upstreamRequest.shouldKeepAlive = false;
     // It waited for a pooled socket past the end of this exchange: it must never be sent.
     if (this.#settled) upstreamRequest.destroy();
   }

@@ -1,6 +1,7 @@
 // Bodies stream both ways without buffering, aborts on either side free the other, and upstream connections are reused.
 import { once } from 'node:events';
 import { request as httpRequest, type ClientRequest } from 'node:http';
+import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   jsonOf,
@@ -203,6 +204,27 @@ describe('connections', () => {
       length: hidden.length,
       complete: true,
     });
+  });
+
+  it('never pools the connection of a chunked request, even when the upstream answers keep-alive', async () => {
+    // A lenient upstream (or its load balancer) claims keep-alive to the `Connection: close` it got.
+    let chunkedConnection: Socket | undefined;
+    upstream.respondWith(async (request, response, recorded) => {
+      chunkedConnection = request.socket;
+      await recorded.body;
+      response.writeHead(200, { connection: 'keep-alive', 'content-length': '2' }).end('ok');
+    });
+    const request = openRequest('POST', '/graph/v1.0/upload');
+    // Two writes: Node frames a body it does not know the length of as chunked.
+    request.write('chunked ');
+    request.end('body');
+    expect((await responseOf(request)).statusCode).toBe(200);
+    expect(upstream.requests[0]?.headers['transfer-encoding']).toBe('chunked');
+    await delay(200);
+    // The gateway hung up that connection instead of handing it to the next request.
+    expect(chunkedConnection?.closed).toBe(true);
+    upstream.reset();
+    expect((await send(harness.port, { path: '/graph/v1.0/me' })).status).toBe(200);
   });
 
   it('keeps Content-Length even when Connection names it (request smuggling)', async () => {
