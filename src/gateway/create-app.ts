@@ -1,5 +1,6 @@
 // Composes the Hono app: security headers, routes, and the single point that turns errors into HTTP.
 import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { describeError } from '../observability/describe-error.ts';
 import type { GatewayDependencies, GatewayEnv } from './gateway-env.ts';
@@ -37,7 +38,10 @@ export function createApp(deps: GatewayDependencies): Hono<GatewayEnv> {
         'request failed',
       );
     }
-    return problemResponse(error);
+    // Through the context: a cookie the route already expired (a refused callback's login
+    // cookie, a failed logout's session cookie) is expired in the error answer too.
+    const problem = toProblem(error);
+    return c.newResponse(problem.body, problem.status as ContentfulStatusCode, problem.headers);
   });
   return app;
 }

@@ -308,6 +308,26 @@ describe('GET /auth/callback/graph', () => {
     expect(held).toEqual(states.slice(-3));
   });
 
+  it('expires the pending-login cookie also when it refuses the callback', async () => {
+    const browser = new TestBrowser();
+    const callback = await browser.followUntil(
+      `${harness.url}/auth/login/graph`,
+      `${harness.url}/auth/callback/`,
+    );
+    const state = callback.searchParams.get('state') ?? '';
+    const loginCookieName = harness.gateway.dependencies.loginCookie.name(state);
+    const loginCookies = () => (browser.cookie('127.0.0.1', loginCookieName) === undefined ? 0 : 1);
+    expect(loginCookies()).toBe(1);
+    // Another tab already used this state: the callback is refused.
+    await harness.gateway.dependencies.loginStateClaims.claim(
+      callback.searchParams.get('state') ?? '',
+    );
+    const response = await browser.fetch(callback);
+    expect(response.status).toBe(400);
+    expect(response.headers.getSetCookie().join('\n')).toMatch(/bff-login-[^=]*=;.*Max-Age=0/i);
+    expect(loginCookies()).toBe(0);
+  });
+
   it('refuses a callback on another provider path than the login was started for', async () => {
     const browser = new TestBrowser();
     const callback = await browser.followUntil(
