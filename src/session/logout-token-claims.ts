@@ -5,6 +5,8 @@ import type { StoreKeys } from './store-keys.ts';
 export interface LogoutTokenClaims {
   /** True the first time a (issuer, jti) pair is presented, false while the claim lives. */
   claim(issuer: string, tokenId: string): Promise<boolean>;
+  /** Gives a claim back when the logout it was taken for failed, so the provider's retry is not a replay. */
+  release(issuer: string, tokenId: string): Promise<void>;
 }
 
 /**
@@ -19,5 +21,6 @@ export function createLogoutTokenClaims(options: {
   const { store, keys, ttlMs } = options;
   return {
     claim: (issuer, tokenId) => store.claimOnce(keys.usedLogoutToken(issuer, tokenId), ttlMs),
+    release: (issuer, tokenId) => store.delete([keys.usedLogoutToken(issuer, tokenId)]),
   };
 }

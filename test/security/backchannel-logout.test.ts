@@ -2,6 +2,7 @@
 import * as jose from 'jose';
 import { describe, expect, it } from 'vitest';
 import { sessionReference } from '../../src/observability/audit.ts';
+import { createStoreKeys } from '../../src/session/store-keys.ts';
 import { sessionIdOf, useGatewayHarness, type GatewayHarness } from '../support/gateway-harness.ts';
 import { backChannelLogoutEvent } from '../support/openid-provider/logout-tokens.ts';
 import { createSigningKey, type LogoutTokenOptions } from '../support/openid-provider.ts';
@@ -86,6 +87,25 @@ describe('a valid logout token', () => {
       claims: { sid: 'no-such-sid' },
     });
     expect((await postLogoutToken(form(token))).status).toBe(200);
+  });
+
+  it('that fails on the store answers 503, and its retry (the same jti) still ends the session', async () => {
+    const victim = await signedIn('heidi');
+    const indexKey = createStoreKeys('bff:').providerSessionSessions(
+      harness.openIdProvider.issuer,
+      victim.sid,
+    );
+    const indexed = await harness.redis.client.smembers(indexKey);
+    // The index key holds another kind of value: Redis answers WRONGTYPE to the logout.
+    await harness.redis.client.del(indexKey);
+    await harness.redis.client.set(indexKey, 'not-a-set', 'PX', 60_000);
+    const token = await harness.openIdProvider.logoutTokens.sign({ claims: { sid: victim.sid } });
+    expect((await postLogoutToken(form(token))).status).toBe(503);
+    expect(await graphStatus(victim.browser)).toBe(200);
+    await harness.redis.client.del(indexKey);
+    await harness.redis.client.sadd(indexKey, ...indexed);
+    expect((await postLogoutToken(form(token))).status).toBe(200);
+    expect(await graphStatus(victim.browser)).toBe(401);
   });
 
   it('replayed (the same jti) is refused with 400 and an audit line', async () => {

@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { logOutFromBackChannel } from '../../flows/logout.ts';
+import type { VerifiedLogoutToken } from '../../flows/logout-token.ts';
 import { audit } from '../../observability/audit.ts';
 import { describeError } from '../../observability/describe-error.ts';
 import type { GatewayDependencies, GatewayEnv } from '../gateway-env.ts';
@@ -26,17 +27,7 @@ export function registerBackChannelLogoutRoute(
       try {
         const logoutToken = readLogoutToken(c.req.header('content-type'), await c.req.text());
         const verified = await deps.logoutTokens.verify(logoutToken);
-        // Back-Channel Logout §2.6 step 7: a jti seen before is a replay.
-        if (!(await deps.logoutTokenClaims.claim(verified.issuer, verified.tokenId)))
-          throw new GatewayError(400, 'invalid_logout_token', 'the logout token was already used');
-        const { revocations } = await logOutFromBackChannel(deps, verified);
-        // Revocation is best effort and logged by itself; the provider is answered without waiting for it.
-        revocations.catch((error: unknown) =>
-          deps.logger.warn(
-            { error: describeError(error) },
-            'revocation after back-channel logout failed',
-          ),
-        );
+        await endSessionsOnce(deps, verified);
       } catch (error) {
         if (error instanceof GatewayError && error.status < 500) {
           audit(deps.logger, 'backchannel_logout', {
@@ -52,6 +43,40 @@ export function registerBackChannelLogoutRoute(
       c.header('Cache-Control', 'no-store');
       return c.body(null, 200);
     },
+  );
+}
+
+/**
+ * §2.6 step 7: a `jti` seen before is a replay. The claim is given back when ending the sessions
+ * failed (the store), so the provider's retry is not refused as a replay.
+ */
+async function endSessionsOnce(
+  deps: GatewayDependencies,
+  verified: VerifiedLogoutToken,
+): Promise<void> {
+  const { issuer, tokenId } = verified;
+  if (!(await deps.logoutTokenClaims.claim(issuer, tokenId)))
+    throw new GatewayError(400, 'invalid_logout_token', 'the logout token was already used');
+  let ended: Awaited<ReturnType<typeof logOutFromBackChannel>>;
+  try {
+    ended = await logOutFromBackChannel(deps, verified);
+  } catch (error) {
+    await deps.logoutTokenClaims
+      .release(issuer, tokenId)
+      .catch((releaseError: unknown) =>
+        deps.logger.warn(
+          { error: describeError(releaseError) },
+          'a used logout token could not be released: the provider retrying it will be refused',
+        ),
+      );
+    throw error;
+  }
+  // Revocation is best effort and logs its own failures; the provider is answered without waiting.
+  ended.revocations.catch((error: unknown) =>
+    deps.logger.warn(
+      { error: describeError(error) },
+      'revocation after back-channel logout failed',
+    ),
   );
 }
 
