@@ -53,7 +53,7 @@ export function parseLoginRequest(
  * Builds the authorization request (RFC 6749 §4.1.1) with PKCE S256 (RFC 7636, required by
  * RFC 9700 §2.1.1 even for confidential clients), a fresh `state` (CSRF on the callback) and, for
  * OpenID providers, a `nonce` (replay of an ID token). The returned pending login is what the
- * callback needs, stored server-side and bound to this browser by the caller.
+ * callback needs; the caller seals it into this browser's pending-login cookie (nothing is stored).
  */
 export async function startLogin(
   provider: ResolvedProvider,
