@@ -15,7 +15,7 @@ import { securityHeaders } from './security-headers.ts';
 
 export function createApp(deps: GatewayDependencies): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
-  app.use('*', securityHeaders());
+  app.use('*', securityHeaders({ https: deps.config.secureCookies }));
   registerHealthRoutes(app, deps);
   registerLoginRoutes(app, deps);
   registerSessionRoute(app, deps);

@@ -48,15 +48,29 @@ export const authAnswerHeaders: readonly HeaderRule[] = [
   { name: 'Cross-Origin-Resource-Policy', value: 'same-origin' },
 ];
 
-export function securityHeaders(): MiddlewareHandler<GatewayEnv> {
+/**
+ * With an https PUBLIC_URL, every answer the gateway writes also carries HSTS (RFC 6797): after the
+ * first visit the browser never tries plain http on this origin, where a network attacker could
+ * strip TLS before the `Secure` cookie matters. One year; no `includeSubDomains`, which would bind
+ * hosts the gateway does not serve.
+ */
+const strictTransportSecurity: HeaderRule = {
+  name: 'Strict-Transport-Security',
+  value: 'max-age=31536000',
+};
+
+export function securityHeaders(options: { https: boolean }): MiddlewareHandler<GatewayEnv> {
+  const everyAnswer = options.https
+    ? [...everyAnswerHeaders, strictTransportSecurity]
+    : everyAnswerHeaders;
   return async function applySecurityHeaders(c, next) {
     await next();
     // A proxied response went out on the raw socket; touching c.res would replace the marker
     // object and make the server try to write a second response.
     if (c.res === RESPONSE_ALREADY_SENT) return;
     const rules = c.req.path.startsWith('/auth/')
-      ? [...everyAnswerHeaders, ...authAnswerHeaders]
-      : everyAnswerHeaders;
+      ? [...everyAnswer, ...authAnswerHeaders]
+      : everyAnswer;
     for (const rule of rules) {
       if (rule.unlessRouteSetOne === true && c.res.headers.has(rule.name)) continue;
       c.header(rule.name, rule.value);

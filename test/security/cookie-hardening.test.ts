@@ -40,7 +40,11 @@ async function httpCookieLines(): Promise<{ session: string; login: string }> {
  * The same gateway with an https PUBLIC_URL, driven in-process through a real login against its own
  * OpenID provider (which redirects to the https callback): the cookie names and `Secure` change.
  */
-async function httpsCookieLines(): Promise<{ session: string; login: string }> {
+async function httpsCookieLines(): Promise<{
+  session: string;
+  login: string;
+  hsts: string | null;
+}> {
   const publicUrl = 'https://app.example.test';
   const provider = await startOpenIdProvider({
     redirectUris: [`${publicUrl}/auth/callback/graph`],
@@ -70,7 +74,11 @@ async function httpsCookieLines(): Promise<{ session: string; login: string }> {
     const sessionLine = answer.headers
       .getSetCookie()
       .find((line) => line.startsWith('__Host-bff-session='));
-    return { session: sessionLine ?? '', login: loginLine ?? '' };
+    return {
+      session: sessionLine ?? '',
+      login: loginLine ?? '',
+      hsts: login.headers.get('strict-transport-security'),
+    };
   } finally {
     await gateway.close();
     await provider.close();
@@ -82,9 +90,16 @@ describe('the cookies the browser holds', () => {
     http: { session: '', login: '' },
     https: { session: '', login: '' },
   };
+  let httpsStrictTransportSecurity: string | null = null;
   beforeAll(async () => {
     lines.http = await httpCookieLines();
-    lines.https = await httpsCookieLines();
+    ({ hsts: httpsStrictTransportSecurity, ...lines.https } = await httpsCookieLines());
+  });
+
+  it('an https gateway makes the browser stay on https (HSTS); an http one says nothing', async () => {
+    expect(httpsStrictTransportSecurity).toBe('max-age=31536000');
+    const answer = await fetch(`${harness.url}/auth/session`);
+    expect(answer.headers.get('strict-transport-security')).toBeNull();
   });
 
   it.each([
