@@ -8,10 +8,8 @@ import { TestBrowser } from '../support/test-browser.ts';
 let harness: GatewayHarness;
 useGatewayHarness({}, (started) => (harness = started));
 
-const corpus = readFileSync(
-  new URL('../../../shared/testdata/openredirects.txt', import.meta.url),
-  'utf8',
-)
+// The repository's copy of ../shared/testdata/openredirects.txt: a clean clone has no ../shared.
+const corpus = readFileSync(new URL('./openredirects.txt', import.meta.url), 'utf8')
   .split('\n')
   .filter((line) => line !== '');
 
