@@ -1,5 +1,6 @@
-// A revocation endpoint that never answers: logout still ends the session, within two seconds, and says so in a warning.
+// A revocation endpoint that never answers, or refuses: logout still ends the session, at most two seconds late, and says so in a warning.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sessionReference } from '../../src/observability/audit.ts';
 import { secretDigest } from '../../src/observability/secret-digest.ts';
 import {
   sessionIdOf,
@@ -12,11 +13,18 @@ import { TestBrowser } from '../support/test-browser.ts';
 let harness: GatewayHarness;
 let hangingRevocation: LoopbackServer;
 let revocationAttempts = 0;
+/** How the revocation endpoint behaves: never answers, or answers an RFC 7009 §2.2.1 error. */
+let revocationAnswer: 'hang' | 'refuse' = 'hang';
 
 beforeAll(async () => {
   hangingRevocation = await startLoopbackServer();
-  // Reads the request and never answers.
-  hangingRevocation.server.on('request', () => void (revocationAttempts += 1));
+  hangingRevocation.server.on('request', (_request, response) => {
+    revocationAttempts += 1;
+    if (revocationAnswer === 'refuse')
+      response
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"error":"unsupported_token_type"}');
+  });
   harness = await startGatewayHarness(
     { SERVICENOW_REVOCATION_URL: `${hangingRevocation.origin}/oauth_revoke_token.do` },
     { serviceNow: true },
@@ -51,5 +59,25 @@ it('answers 200 after at most two seconds, the session gone, the failure logged 
   const audit = harness.logs
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .find((line) => line.event === 'logout' && line.reason === 'user_logout');
+  expect(audit).toMatchObject({ revocation: 'graph:not_supported,servicenow:failed' });
+});
+
+it('counts an error answer of the revocation endpoint as failed, not revoked, and logs it', async () => {
+  revocationAnswer = 'refuse';
+  const browser = new TestBrowser();
+  expect((await harness.login(browser)).status).toBe(302);
+  expect((await harness.loginServiceNow(browser)).status).toBe(302);
+  const sessionId = await sessionIdOf(browser);
+  const warningsBefore = harness.logs.filter((line) => line.includes('token revocation failed'));
+  const response = await browser.fetch(`${harness.url}/auth/logout`, {
+    method: 'POST',
+    headers: { 'x-csrf': '1' },
+  });
+  expect(response.status).toBe(200);
+  const warnings = harness.logs.filter((line) => line.includes('token revocation failed'));
+  expect(warnings.length).toBe(warningsBefore.length + 1);
+  const audit = harness.logs
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .find((line) => line.event === 'logout' && line.session === sessionReference(sessionId));
   expect(audit).toMatchObject({ revocation: 'graph:not_supported,servicenow:failed' });
 });

@@ -56,6 +56,17 @@ function serviceNowTableWith(accessToken: string): Promise<Response> {
   });
 }
 
+describe('a login that joins the session', () => {
+  it('leaves no key naming the session it replaced, indexes included', async () => {
+    const browser = new TestBrowser();
+    expect((await harness.login(browser)).status).toBe(302);
+    const graphSessionId = await sessionIdOf(browser);
+    expect(await storeStillNames(graphSessionId)).toBe(true);
+    expect((await harness.loginServiceNow(browser)).status).toBe(302);
+    expect(await storeStillNames(graphSessionId)).toBe(false);
+  });
+});
+
 describe('POST /auth/logout', () => {
   it('without X-CSRF: 403 csrf, an audit line, and the session keeps working', async () => {
     const { browser } = await signedInToBoth();
@@ -189,8 +200,12 @@ describe('POST /auth/logout/{provider}', () => {
   });
 
   it('graph: the user is no longer named, Graph answers not_connected, ServiceNow still served', async () => {
-    const { browser } = await signedInToBoth();
+    const { browser, sessionId } = await signedInToBoth();
     expect((await post(browser, '/auth/logout/graph')).status).toBe(200);
+    // Out of the user and provider-session indexes: a later Entra logout is not this session's.
+    const digest = secretDigest(sessionId);
+    for (const indexKey of await harness.redis.client.keys('bff:*-sessions:*'))
+      expect(await harness.redis.client.sismember(indexKey, digest)).toBe(0);
     const session = (await (await browser.fetch(`${harness.url}/auth/session`)).json()) as {
       authenticated: boolean;
       user: unknown;
@@ -236,6 +251,7 @@ describe('a logout while a refresh is running', () => {
     });
     await expect.poll(() => refreshes().length).toBe(refreshesBefore + 1);
     const revocationsBefore = stand.revocationRequests.length;
+    const apiRequestsBefore = stand.apiRequests.length;
     expect((await post(browser, '/auth/logout')).status).toBe(200);
     // The refresh still holds its lock: the logout deleted that key too.
     expect(await storeStillNames(sessionId)).toBe(false);
@@ -244,6 +260,8 @@ describe('a logout while a refresh is running', () => {
     stand.refreshScript = 'tokens';
     expect(answer.status).toBe(401);
     expect(await answer.json()).toMatchObject({ reason: 'session_expired' });
+    // The request was not forwarded with the orphaned token.
+    expect(stand.apiRequests.length).toBe(apiRequestsBefore);
     // One revocation by the logout, one for what the late refresh produced.
     await expect.poll(() => stand.revocationRequests.length - revocationsBefore).toBe(2);
     expect(await storeStillNames(sessionId)).toBe(false);

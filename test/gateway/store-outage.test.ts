@@ -1,6 +1,10 @@
 // Redis down (contract §2): the gateway keeps running, /readyz and store-bound requests answer 503, and it recovers by itself.
 import { describe, expect, it } from 'vitest';
-import { useGatewayHarness, type GatewayHarness } from '../support/gateway-harness.ts';
+import {
+  sessionCookieName,
+  useGatewayHarness,
+  type GatewayHarness,
+} from '../support/gateway-harness.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 let harness: GatewayHarness;
@@ -53,5 +57,22 @@ describe('a store outage', () => {
     expect(
       (await browser.fetch(`${harness.url}/graph/v1.0/me`, { headers: { 'x-csrf': '1' } })).status,
     ).toBe(200);
+  });
+
+  it('a logout the store cannot serve answers 503 and still takes the cookie from the browser', async () => {
+    const browser = new TestBrowser();
+    expect((await harness.login(browser)).status).toBe(302);
+    await harness.redis.stop();
+    try {
+      const response = await browser.fetch(`${harness.url}/auth/logout`, {
+        method: 'POST',
+        headers: { 'x-csrf': '1' },
+      });
+      expect(response.status).toBe(503);
+      expect(browser.cookieAttributes('127.0.0.1', sessionCookieName)).toMatch(/Max-Age=0/i);
+      expect(browser.cookie('127.0.0.1', sessionCookieName)).toBeUndefined();
+    } finally {
+      await harness.redis.start();
+    }
   });
 });

@@ -108,6 +108,16 @@ describe('a valid logout token', () => {
     expect(await graphStatus(victim.browser)).toBe(401);
   });
 
+  it('has its jti remembered for as long as any token is accepted: ten minutes plus the tolerance', async () => {
+    const token = await harness.openIdProvider.logoutTokens.sign({ claims: { sid: 'nobody' } });
+    expect((await postLogoutToken(form(token))).status).toBe(200);
+    const { iss, jti } = jose.decodeJwt(token);
+    const claimKey = createStoreKeys('bff:').usedLogoutToken(iss ?? '', jti ?? '');
+    const timeToLiveMs = await harness.redis.client.pttl(claimKey);
+    expect(timeToLiveMs).toBeGreaterThan(650_000);
+    expect(timeToLiveMs).toBeLessThanOrEqual(660_000);
+  });
+
   it('replayed (the same jti) is refused with 400 and an audit line', async () => {
     const victim = await signedIn('frank');
     const token = await harness.openIdProvider.logoutTokens.sign({ claims: { sid: 'unrelated' } });
@@ -140,6 +150,12 @@ const hostileTokens: [string, (sid: string) => Promise<string>][] = [
   ['from another issuer', (sid) => signed({ sid, iss: 'https://login.example.net/evil/v2.0' })],
   ['for another client (aud)', (sid) => signed({ sid, aud: 'another-client' })],
   ['expired', (sid) => signed({ sid, iat: seconds(-600), exp: seconds(-120) })],
+  [
+    'expired 90 s ago (past the 60 s tolerance)',
+    (sid) => signed({ sid, iat: seconds(-300), exp: seconds(-90) }),
+  ],
+  ['issued 90 s in the future', (sid) => signed({ sid, iat: seconds(90), exp: seconds(200) })],
+  ['issued 700 s ago', (sid) => signed({ sid, iat: seconds(-700), exp: seconds(60) })],
   [
     'issued more than ten minutes ago',
     (sid) => signed({ sid, iat: seconds(-3600), exp: seconds(60) }),

@@ -40,11 +40,16 @@ async function httpCookieLines(): Promise<{ session: string; login: string }> {
  * The same gateway with an https PUBLIC_URL, driven in-process through a real login against its own
  * OpenID provider (which redirects to the https callback): the cookie names and `Secure` change.
  */
-async function httpsCookieLines(): Promise<{
-  session: string;
-  login: string;
-  hsts: string | null;
-}> {
+interface HttpsObservations {
+  readonly session: string;
+  readonly login: string;
+  /** The Set-Cookie line of the logout's answer for the session cookie. */
+  readonly logout: string;
+  /** `Strict-Transport-Security` of: the login redirect, /healthz, a proxy problem (403). */
+  readonly hsts: readonly (string | null)[];
+}
+
+async function httpsCookieLines(): Promise<HttpsObservations> {
   const publicUrl = 'https://app.example.test';
   const provider = await startOpenIdProvider({
     redirectUris: [`${publicUrl}/auth/callback/graph`],
@@ -74,10 +79,22 @@ async function httpsCookieLines(): Promise<{
     const sessionLine = answer.headers
       .getSetCookie()
       .find((line) => line.startsWith('__Host-bff-session='));
+    const sessionCookie = (sessionLine ?? '').split(';')[0] ?? '';
+    const logout = await gateway.app.request(`${publicUrl}/auth/logout`, {
+      method: 'POST',
+      headers: { cookie: sessionCookie, 'x-csrf': '1' },
+    });
+    expect(logout.status).toBe(200);
+    const others = [
+      await gateway.app.request(`${publicUrl}/healthz`),
+      await gateway.app.request(`${publicUrl}/graph/v1.0/me`),
+    ];
     return {
       session: sessionLine ?? '',
       login: loginLine ?? '',
-      hsts: login.headers.get('strict-transport-security'),
+      logout:
+        logout.headers.getSetCookie().find((line) => line.startsWith('__Host-bff-session=')) ?? '',
+      hsts: [login, ...others].map((answer) => answer.headers.get('strict-transport-security')),
     };
   } finally {
     await gateway.close();
@@ -90,16 +107,28 @@ describe('the cookies the browser holds', () => {
     http: { session: '', login: '' },
     https: { session: '', login: '' },
   };
-  let httpsStrictTransportSecurity: string | null = null;
+  let https: HttpsObservations = { session: '', login: '', logout: '', hsts: [] };
   beforeAll(async () => {
     lines.http = await httpCookieLines();
-    ({ hsts: httpsStrictTransportSecurity, ...lines.https } = await httpsCookieLines());
+    https = await httpsCookieLines();
+    lines.https = { session: https.session, login: https.login };
   });
 
-  it('an https gateway makes the browser stay on https (HSTS); an http one says nothing', async () => {
-    expect(httpsStrictTransportSecurity).toBe('max-age=31536000');
+  it('an https gateway makes the browser stay on https (HSTS) on every answer; an http one says nothing', async () => {
+    expect(https.hsts).toEqual(Array(3).fill('max-age=31536000'));
     const answer = await fetch(`${harness.url}/auth/session`);
     expect(answer.headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('logout under https expires the __Host- session cookie with the attributes it was set with', () => {
+    const { name, attributes } = parseSetCookie(https.logout);
+    // A __Host- cookie is only replaced by one with Secure and Path=/ (RFC 6265bis §4.1.3.2).
+    expect(name).toBe('__Host-bff-session');
+    expect(attributes.get('max-age')).toBe('0');
+    expect(attributes.has('secure')).toBe(true);
+    expect(attributes.get('path')).toBe('/');
+    expect(attributes.has('httponly')).toBe(true);
+    expect(attributes.get('samesite')).toBe('Strict');
   });
 
   it.each([

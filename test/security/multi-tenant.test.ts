@@ -215,6 +215,10 @@ describe('multi-tenant back-channel logout', () => {
     const outsider = stand.issuer.replace(allowedTenant, randomUUID());
     expect((await post(logoutToken(outsider))).status).toBe(400);
     expect((await post(logoutToken(stand.discoveryIssuer))).status).toBe(400);
+    for (const tenant of ['common', 'organizations', '{tenantid}'])
+      expect((await post(logoutToken(stand.issuer.replace(allowedTenant, tenant)))).status).toBe(
+        400,
+      );
     expect((await sessionOf(browser)).authenticated).toBe(true);
     expect((await post(logoutToken(stand.issuer))).status).toBe(200);
     expect((await sessionOf(browser)).authenticated).toBe(false);

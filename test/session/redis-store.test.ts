@@ -187,6 +187,14 @@ describe('RedisStore on a real Redis', () => {
     expect(await redis.client.exists(sessionKey)).toBe(0);
   });
 
+  it('a hash past its absolute deadline is not handed out by takeSession either, and is deleted', async () => {
+    const sessionKey = key('take-past-deadline');
+    await redis.client.hset(sessionKey, absoluteDeadlineField, String(Date.now() - 1), 'user', 'x');
+    await redis.client.pexpire(sessionKey, longMs);
+    expect(await store.takeSession(sessionKey, ['user'])).toBeNull();
+    expect(await redis.client.exists(sessionKey)).toBe(0);
+  });
+
   it('a hot readSession is exactly one EVALSHA round trip', async () => {
     const sessionKey = key('round-trip');
     await store.createSession(sessionKey, { user: 'alice' }, inMs(longMs), inMs(longMs));
