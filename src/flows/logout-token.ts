@@ -4,6 +4,7 @@ import type { GatewayConfig, ProviderId } from '../config/types.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { LogoutMatch } from '../session/session-index.ts';
 import type { AuthorizationServers, ResolvedProvider } from './authorization-servers.ts';
+import { tenantPlaceholder } from './tenant-issuer.ts';
 
 /** Back-Channel Logout 1.0 §2.4: the `events` member that makes a JWT a logout token. */
 const logoutEvent = 'http://schemas.openid.net/event/backchannel-logout';
@@ -113,7 +114,7 @@ function acceptedIssuers(provider: ResolvedProvider): string[] {
   const source = provider.config.authorizationServer;
   if (source.kind === 'discovery' && source.allowedTenants !== null) {
     return source.allowedTenants.map((tenant) =>
-      source.discoveredIssuer.replace('{tenantid}', tenant),
+      source.discoveredIssuer.replace(tenantPlaceholder, tenant),
     );
   }
   return [provider.authorizationServer.issuer];

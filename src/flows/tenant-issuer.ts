@@ -3,7 +3,8 @@ import type * as oauth from 'oauth4webapi';
 import type { ProviderConfig } from '../config/types.ts';
 import { LoginFailure } from './login-failure.ts';
 
-const tenantPlaceholder = '{tenantid}';
+/** What Entra multi-tenant discovery leaves in its issuer where each token names its own tenant. */
+export const tenantPlaceholder = '{tenantid}';
 const tenantIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
