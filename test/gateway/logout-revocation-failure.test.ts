@@ -9,6 +9,7 @@ import {
 } from '../support/gateway-harness.ts';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
 import { TestBrowser } from '../support/test-browser.ts';
+import { auditLinesOf } from '../support/log-lines.ts';
 
 let harness: GatewayHarness;
 let hangingRevocation: LoopbackServer;
@@ -56,9 +57,7 @@ it('answers 200 after at most two seconds, the session gone, the failure logged 
   const warnings = harness.logs.filter((line) => line.includes('token revocation failed'));
   expect(warnings).toHaveLength(1);
   expect(JSON.parse(warnings[0] ?? '{}')).toMatchObject({ provider: 'servicenow', level: 'warn' });
-  const audit = harness.logs
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .find((line) => line.event === 'logout' && line.reason === 'user_logout');
+  const audit = auditLinesOf(harness.logs, 'logout').find((line) => line.reason === 'user_logout');
   expect(audit).toMatchObject({ revocation: 'graph:not_supported,servicenow:failed' });
 });
 
@@ -76,8 +75,8 @@ it('counts an error answer of the revocation endpoint as failed, not revoked, an
   expect(response.status).toBe(200);
   const warnings = harness.logs.filter((line) => line.includes('token revocation failed'));
   expect(warnings.length).toBe(warningsBefore.length + 1);
-  const audit = harness.logs
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .find((line) => line.event === 'logout' && line.session === sessionReference(sessionId));
+  const audit = auditLinesOf(harness.logs, 'logout').find(
+    (line) => line.session === sessionReference(sessionId),
+  );
   expect(audit).toMatchObject({ revocation: 'graph:not_supported,servicenow:failed' });
 });

@@ -9,6 +9,7 @@ import {
   type GatewayHarness,
 } from '../support/gateway-harness.ts';
 import { TestBrowser } from '../support/test-browser.ts';
+import { auditLinesOf, type LogLine } from '../support/log-lines.ts';
 
 let harness: GatewayHarness;
 useGatewayHarness({}, (started) => (harness = started), { serviceNow: true });
@@ -32,10 +33,8 @@ function post(browser: TestBrowser, path: string, headers: Record<string, string
   return browser.fetch(`${harness.url}${path}`, { method: 'POST', headers });
 }
 
-function auditLines(event: string): Record<string, unknown>[] {
-  return harness.logs
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((line) => line.audit === true && line.event === event);
+function auditLines(event: string): LogLine[] {
+  return auditLinesOf(harness.logs, event);
 }
 
 /** Whether any key, or any member of an index set, still names this session. */

@@ -10,6 +10,7 @@ import {
   type GatewayHarness,
 } from '../support/gateway-harness.ts';
 import { TestBrowser } from '../support/test-browser.ts';
+import { parsedLogLines, type LogLine } from '../support/log-lines.ts';
 
 let harness: GatewayHarness;
 useGatewayHarness({ LOG_LEVEL: 'trace' }, (started) => (harness = started), {
@@ -89,8 +90,8 @@ async function runScenario(): Promise<void> {
   }
 }
 
-function logLines(): Record<string, unknown>[] {
-  return harness.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+function logLines(): LogLine[] {
+  return parsedLogLines(harness.logs);
 }
 
 function auditLine(event: string, match: Record<string, unknown> = {}) {

@@ -7,6 +7,7 @@ import { sessionIdOf, useGatewayHarness, type GatewayHarness } from '../support/
 import { backChannelLogoutEvent } from '../support/openid-provider/logout-tokens.ts';
 import { createSigningKey, type LogoutTokenOptions } from '../support/openid-provider.ts';
 import { TestBrowser } from '../support/test-browser.ts';
+import { auditLinesOf, type LogLine } from '../support/log-lines.ts';
 
 let harness: GatewayHarness;
 useGatewayHarness({}, (started) => (harness = started), {
@@ -40,10 +41,8 @@ function postLogoutToken(body: string, contentType = 'application/x-www-form-url
 const form = (logoutToken: string): string =>
   new URLSearchParams({ logout_token: logoutToken }).toString();
 
-function auditLines(event: string): Record<string, unknown>[] {
-  return harness.logs
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((line) => line.audit === true && line.event === event);
+function auditLines(event: string): LogLine[] {
+  return auditLinesOf(harness.logs, event);
 }
 
 describe('a valid logout token', () => {
