@@ -1,11 +1,7 @@
-// Entry point: loads the configuration, builds the gateway, serves it, and shuts down gracefully on SIGTERM.
+// Entry point: loads the configuration, starts the gateway, and shuts down gracefully on SIGTERM or SIGINT.
 import { ConfigError, loadConfig } from './config/load-config.ts';
-import { buildGateway } from './gateway/build-gateway.ts';
-import { serveGateway } from './gateway/http-server.ts';
+import { startGateway } from './gateway/start-gateway.ts';
 import { createLogger } from './observability/logger.ts';
-
-/** Contract §1: in-flight requests get this long to finish after SIGTERM. */
-const shutdownGraceMs = 10_000;
 
 function readConfig() {
   try {
@@ -22,26 +18,19 @@ function readConfig() {
 
 const config = readConfig();
 const logger = createLogger(config.logLevel);
-if (config.allowInsecureHttp) {
-  logger.warn(
-    'ALLOW_INSECURE_HTTP=true: plain-http issuers, endpoints and APIs are accepted; never use this in production',
+const running = await startGateway(config, logger).catch((error: unknown) => {
+  // A port already taken or an address that cannot be bound: say which, then exit non-zero.
+  logger.fatal(
+    { error: (error as NodeJS.ErrnoException).code ?? (error as Error).name },
+    'cannot listen',
   );
-}
-const gateway = buildGateway(config, logger);
-const httpServer = serveGateway(gateway, { port: config.port, hostname: config.host });
-httpServer.listening
-  .then((address) => {
-    logger.info(
-      { address: address.address, port: address.port, providers: [...config.providers.keys()] },
-      'gateway listening',
-    );
-  })
-  .catch(() => undefined);
+  process.exit(1);
+});
 
 function shutdown(signal: string): void {
   logger.info({ signal }, 'shutting down: no new connections, waiting for in-flight requests');
-  httpServer
-    .stop(shutdownGraceMs)
+  running
+    .stop()
     .then(() => process.exit(0))
     .catch((error: unknown) => {
       logger.error({ error: (error as Error).name }, 'shutdown failed');

@@ -24,7 +24,11 @@ export function serveGateway(
   options: { port: number; hostname: string },
 ): GatewayServer {
   let markListening: (address: AddressInfo) => void = () => undefined;
-  const listening = new Promise<AddressInfo>((resolve) => (markListening = resolve));
+  let markFailed: (error: Error) => void = () => undefined;
+  const listening = new Promise<AddressInfo>((resolve, reject) => {
+    markListening = resolve;
+    markFailed = reject;
+  });
   const server = serve(
     {
       // Hono answers HEAD by rebuilding the GET response, which would lose the marker that the
@@ -54,6 +58,8 @@ export function serveGateway(
     },
     markListening,
   );
+  // A port already taken or an address that cannot be bound rejects `listening` instead of crashing.
+  server.once('error', markFailed);
   let stopped: Promise<void> | null = null;
   return {
     server,
