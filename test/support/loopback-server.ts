@@ -15,11 +15,19 @@ export interface LoopbackServer {
   readonly close: () => Promise<void>;
 }
 
+/** Where a stand-in listens: tests use the defaults; the demo's container listens on all addresses at fixed ports. */
+export interface ListenOptions {
+  /** Default `127.0.0.1`. The origin stays `http://127.0.0.1:${port}` whatever the address. */
+  readonly host?: string;
+  /** Default 0: a free port. */
+  readonly port?: number;
+}
+
 /**
  * Listens on port 0 first: the port is free and no other test file can take it, and a stand-in
  * needs it before it is built (its URLs and issuer name it).
  */
-export async function startLoopbackServer(): Promise<LoopbackServer> {
+export async function startLoopbackServer(options: ListenOptions = {}): Promise<LoopbackServer> {
   // server.close() alone waits for every open connection, kept-alive or hung: close() destroys them.
   const sockets = new Set<Socket>();
   const server = createServer();
@@ -27,8 +35,12 @@ export async function startLoopbackServer(): Promise<LoopbackServer> {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await Promise.race([
+    once(server, 'listening'),
+    // A fixed port already taken: fail with the reason rather than an unhandled 'error' event.
+    once(server, 'error').then(([error]) => Promise.reject(error as Error)),
+  ]);
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the server has no port');
   return {

@@ -1,7 +1,7 @@
 // A stand-in for the Microsoft Graph API (node:http, streaming) that checks bearers with the test OpenID provider and records every request.
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { startLoopbackServer } from './loopback-server.ts';
+import { startLoopbackServer, type ListenOptions } from './loopback-server.ts';
 import { builtInRoutes, type BuiltInRoute, type RouteContext } from './mock-graph/routes.ts';
 import {
   graphUnauthorizedBody,
@@ -50,6 +50,7 @@ export type GraphTokenIssuer = Pick<TestOpenIdProvider, 'tenantId' | 'introspect
 export async function startMockGraph(options: {
   /** Whose access tokens Graph accepts: the oidc-provider stand-in, or any server that can introspect its tokens. */
   openIdProvider: GraphTokenIssuer;
+  listen?: ListenOptions;
 }): Promise<MockGraph> {
   const { openIdProvider } = options;
   const requests: RecordedRequest[] = [];
@@ -58,7 +59,7 @@ export async function startMockGraph(options: {
   let connectionCount = 0;
   const routes = builtInRoutes(openIdProvider.tenantId, downloads);
 
-  const { server, origin, close } = await startLoopbackServer();
+  const { server, origin, close } = await startLoopbackServer(options.listen);
   server.on('connection', () => (connectionCount += 1));
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const method = request.method ?? 'GET';

@@ -1,13 +1,13 @@
 // A real OpenID provider (panva oidc-provider) on a loopback port, configured to answer like Entra ID for one tenant.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { startLoopbackServer } from './loopback-server.ts';
+import { startLoopbackServer, type ListenOptions } from './loopback-server.ts';
 import { createProvider, createSigningKey, entraPaths } from './openid-provider/configuration.ts';
 import {
   keepOfflineAccess,
   recordAndShapeResponses,
   type TokenRequestRecord,
 } from './openid-provider/entra-middleware.ts';
-import { serveProvider } from './openid-provider/http-server.ts';
+import { serveProvider, type InteractionPage } from './openid-provider/http-server.ts';
 import type { LogoutRequestRecord } from './openid-provider/logout.ts';
 import { createLogoutTokens, type LogoutTokens } from './openid-provider/logout-tokens.ts';
 import type { OidcProvider } from './openid-provider/oidc-provider-module.ts';
@@ -20,6 +20,7 @@ export {
 } from './openid-provider/accounts.ts';
 export type { TokenRequestRecord } from './openid-provider/entra-middleware.ts';
 export type { LogoutRequestRecord } from './openid-provider/logout.ts';
+export type { InteractionPage } from './openid-provider/http-server.ts';
 export type { LogoutTokenOptions, LogoutTokens } from './openid-provider/logout-tokens.ts';
 export { createSigningKey } from './openid-provider/configuration.ts';
 export type {
@@ -62,8 +63,13 @@ export async function startOpenIdProvider(options: {
   clientSecret?: string;
   /** Registers this back-channel logout URI for the client (Entra has none; other providers do). */
   backChannelLogoutUri?: string;
+  /** Default: a random GUID. */
+  tenantId?: string;
+  listen?: ListenOptions;
+  /** Default: no page, the account named by login_hint signs in at once. */
+  interactionPage?: InteractionPage;
 }): Promise<TestOpenIdProvider> {
-  const tenantId = randomUUID();
+  const tenantId = options.tenantId ?? randomUUID();
   const clientId = options.clientId ?? randomUUID();
   const clientSecret = options.clientSecret ?? randomBytes(24).toString('base64url');
   const postLogoutRedirectUris = options.postLogoutRedirectUris ?? [];
@@ -73,7 +79,7 @@ export async function startOpenIdProvider(options: {
   const logoutRequests: LogoutRequestRecord[] = [];
   const issuedSecrets: string[] = [];
 
-  const { server, origin, close } = await startLoopbackServer();
+  const { server, origin, close } = await startLoopbackServer(options.listen);
   const issuer = `${origin}/${tenantId}/v2.0`;
   const signingKey = createSigningKey();
   const provider = createProvider(issuer, tenantId, paths, {
@@ -98,6 +104,7 @@ export async function startOpenIdProvider(options: {
     postLogoutRedirectUris,
     logoutRequests,
     forgetSession: storage.forgetSession,
+    ...(options.interactionPage === undefined ? {} : { interactionPage: options.interactionPage }),
   });
 
   return {

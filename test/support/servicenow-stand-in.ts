@@ -1,7 +1,7 @@
 // A ServiceNow instance stand-in on loopback: its OAuth 2.0 server and REST API on one origin, answering like providers.md says ServiceNow does.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startLoopbackServer } from './loopback-server.ts';
+import { startLoopbackServer, type ListenOptions } from './loopback-server.ts';
 import type {
   ApiRequestRecord,
   AuthorizationRequestRecord,
@@ -39,6 +39,10 @@ export interface ServiceNowStandInOptions {
   readonly redirectUris: readonly string[];
   /** Access token lifetime; `expires_in` answers one second less. Default 1800, ServiceNow's. */
   readonly accessTokenTtlSeconds?: number;
+  /** Default: random, with characters that must be form-encoded. */
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  readonly listen?: ListenOptions;
 }
 
 export interface ServiceNowStandIn {
@@ -80,18 +84,21 @@ export interface ServiceNowStandIn {
 export async function startServiceNowStandIn({
   redirectUris,
   accessTokenTtlSeconds = 1800,
+  clientId = randomUUID().replaceAll('-', ''),
+  // `|`, `+`, `&` and `=` prove the client form-encodes its secret: sent raw, they would corrupt the form.
+  clientSecret = `${randomBytes(12).toString('base64url')}|+&=${randomBytes(6).toString('hex')}`,
+  listen,
 }: ServiceNowStandInOptions): Promise<ServiceNowStandIn> {
   const issuedSecrets: string[] = [];
   const ledger = new TokenLedger(accessTokenTtlSeconds, issuedSecrets);
   const overrides = new Map<string, ServiceNowRouteHandler>();
   const incidents = initialIncidents();
-  const { server, origin, close } = await startLoopbackServer();
+  const { server, origin, close } = await startLoopbackServer(listen);
 
   const stand: ServiceNowStandIn = {
     url: origin,
-    clientId: randomUUID().replaceAll('-', ''),
-    // `|`, `+`, `&` and `=` prove the client form-encodes its secret: sent raw, they would corrupt the form.
-    clientSecret: `${randomBytes(12).toString('base64url')}|+&=${randomBytes(6).toString('hex')}`,
+    clientId,
+    clientSecret,
     redirectUris: Object.freeze([...redirectUris]),
     environment: () => ({
       SERVICENOW_CLIENT_ID: stand.clientId,

@@ -6,6 +6,16 @@ import { completeInteraction } from './interactions.ts';
 import { describeLogoutRequest, endSession, type LogoutRequestRecord } from './logout.ts';
 import type { OidcProvider } from './oidc-provider-module.ts';
 
+/**
+ * A sign-in page in front of the interaction: it answers the browser itself and calls `signIn`
+ * with the account the user chose (or undefined for login_hint's account) to finish it.
+ */
+export type InteractionPage = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  signIn: (accountName: string | undefined) => Promise<void>,
+) => Promise<void>;
+
 export interface ProviderRoutes {
   readonly issuer: string;
   readonly tenantId: string;
@@ -15,6 +25,7 @@ export interface ProviderRoutes {
   readonly postLogoutRedirectUris: string[];
   readonly logoutRequests: LogoutRequestRecord[];
   readonly forgetSession: (sessionId: string) => void;
+  readonly interactionPage?: InteractionPage;
 }
 
 /** Answers interactions and logout itself, and hands every other tenant route to oidc-provider. */
@@ -24,8 +35,13 @@ export function serveProvider(server: Server, routes: ProviderRoutes): void {
 
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', issuer);
-    if (url.pathname.startsWith(paths.interaction))
-      return completeInteraction(provider, request, response, routes.forgetSession);
+    if (url.pathname.startsWith(paths.interaction)) {
+      const signIn = (accountName: string | undefined) =>
+        completeInteraction(provider, request, response, routes.forgetSession, accountName);
+      return routes.interactionPage === undefined
+        ? signIn(undefined)
+        : routes.interactionPage(request, response, signIn);
+    }
     if (url.pathname === paths.logout) {
       const logoutRequest = describeLogoutRequest(url.searchParams);
       logoutRequests.push(logoutRequest);

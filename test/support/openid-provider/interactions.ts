@@ -28,15 +28,19 @@ export function createInteractionPolicy() {
   return policy;
 }
 
-/** No login page: the account named by login_hint signs in and consents to every requested scope. */
+/**
+ * The account named by `accountName` (a sign-in page's choice) or else by login_hint signs in and
+ * consents to every requested scope.
+ */
 export async function completeInteraction(
   provider: OidcProvider,
   request: IncomingMessage,
   response: ServerResponse,
   forgetSession: (sessionId: string) => void,
+  accountName?: string,
 ): Promise<void> {
   const interaction = await provider.interactionDetails(request, response);
-  const loginHint = interaction.params.login_hint;
+  const loginHint = accountName ?? interaction.params.login_hint;
   const accountId = accountIdFromLoginHint(loginHint);
   if (loginHint === 'cancel' || accountId === undefined) {
     const description = accountId === undefined ? 'unknown account' : 'the user cancelled';

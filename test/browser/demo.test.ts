@@ -1,0 +1,134 @@
+// The demo in a real browser (Debian's Chromium): sign in, call both APIs, popup sign-in, a forced reauth, logout — and no token in the page.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDemoSettings } from '../../demo/settings.ts';
+import { startDemo, type RunningDemo } from '../../demo/start-demo.ts';
+import { launchChromium } from '../support/chromium.ts';
+import { startRedis, type TestRedis } from '../support/redis-server.ts';
+
+const screenshots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+
+let redis: TestRedis;
+let demo: RunningDemo;
+let browser: Browser;
+const gatewayLog: string[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  demo = await startDemo(
+    { ...readDemoSettings({ PORT: '0', REDIS_URL: redis.url, LOG_LEVEL: 'info' }) },
+    (line) => void gatewayLog.push(line),
+  );
+  browser = await launchChromium();
+  mkdirSync(screenshots, { recursive: true });
+  process.stdout.write(`browser test screenshots: ${screenshots}\n`);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.stop();
+  await redis?.close();
+});
+
+async function snap(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+}
+
+async function press(page: Page, id: string, expectedTitle: RegExp): Promise<string> {
+  await page.click(`#${id}`);
+  await expect.poll(() => page.textContent('#output-title')).toMatch(expectedTitle);
+  return (await page.textContent('#output')) ?? '';
+}
+
+describe('the demo in Chromium', () => {
+  it('signs in, calls Graph and ServiceNow, shows the reauth payload after a revocation, and logs out, with no token in the page', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // Everything the page received from its origin, to search for tokens afterwards.
+    const received: string[] = [];
+    page.on('response', (response) => {
+      if (response.url().startsWith(demo.url))
+        void response.text().then(
+          (text) => received.push(text),
+          () => undefined,
+        );
+    });
+
+    await page.goto(demo.url);
+    await expect.poll(() => page.textContent('#user')).toBe('Not signed in.');
+    await snap(page, '1-signed-out');
+
+    // Redirect sign-in through the stand-in Entra ID's page: any user name works.
+    await page.click('#sign-in-graph');
+    await page.waitForSelector('input[name=name]');
+    await page.fill('input[name=name]', 'bob');
+    await snap(page, '2-identity-provider');
+    await page.click('button[value=sign-in]');
+    await page.waitForURL(demo.url);
+    await expect.poll(() => page.getAttribute('#graph-status', 'data-connected')).toBe('true');
+    expect(await page.textContent('#user')).toContain('Bob');
+
+    const me = JSON.parse(await press(page, 'graph-me', /^GET \/graph\/v1\.0\/me → 200$/)) as {
+      displayName: string;
+    };
+    expect(me.displayName).toBe('Bob');
+    await press(page, 'graph-download', /^Download → 200$/);
+    expect(await page.textContent('#output')).toContain('1048576 bytes');
+
+    // ServiceNow in a popup window: it closes itself after posting bff:login to this origin.
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.click('#connect-servicenow'),
+    ]);
+    await popup.waitForEvent('close');
+    await expect.poll(() => page.getAttribute('#servicenow-status', 'data-connected')).toBe('true');
+    const incidents = await press(page, 'servicenow-incidents', /→ 200$/);
+    expect(JSON.parse(incidents)).toHaveProperty('result');
+    await snap(page, '3-connected');
+
+    // HttpOnly: the session cookie exists, and the page's script cannot read it.
+    const cookies = await context.cookies(demo.url);
+    expect(cookies.find((cookie) => cookie.name === 'bff-session')?.httpOnly).toBe(true);
+    expect(await page.evaluate(() => document.cookie)).not.toContain('bff-session');
+
+    // Revoked at the IdP: the next call is refused upstream, the refresh rejected → reauth payload.
+    await press(page, 'revoke', /^Revoked at the IdP → 200$/);
+    const reauth = JSON.parse(await press(page, 'graph-me', /→ 401$/)) as Record<string, unknown>;
+    expect(reauth).toMatchObject({
+      type: 'urn:bff:reauth-required',
+      provider: 'graph',
+      reason: 'refresh_failed',
+      provider_error: 'invalid_grant',
+      login_url: '/auth/login/graph',
+    });
+    await snap(page, '4-reauth');
+
+    // No token anywhere the page can see: its DOM, its storage, its cookies, what it received.
+    const visible = await page.evaluate(() =>
+      [
+        document.documentElement.outerHTML,
+        document.cookie,
+        JSON.stringify({ ...window.localStorage }),
+        JSON.stringify({ ...window.sessionStorage }),
+      ].join('\n'),
+    );
+    const everything = [visible, ...received, ...cookies.map((cookie) => cookie.value)].join('\n');
+    expect(demo.issuedSecrets().length).toBeGreaterThanOrEqual(4);
+    for (const secret of demo.issuedSecrets()) expect(everything).not.toContain(secret);
+
+    // Logout: the gateway ends the session, the IdP's end-session page sends the browser back.
+    await page.click('#logout');
+    await page.waitForURL(demo.url);
+    await expect.poll(() => page.textContent('#user')).toBe('Not signed in.');
+    expect(await page.getAttribute('#graph-status', 'data-connected')).toBe('false');
+    const afterLogout = await page.evaluate(() =>
+      fetch('/graph/v1.0/me', { headers: { 'X-CSRF': '1' } }).then((response) => response.json()),
+    );
+    expect(afterLogout).toMatchObject({ reason: 'no_session' });
+    await snap(page, '5-logged-out');
+    for (const secret of demo.issuedSecrets()) expect(gatewayLog.join('\n')).not.toContain(secret);
+    await context.close();
+  }, 60_000);
+});
