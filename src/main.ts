@@ -37,5 +37,8 @@ function shutdown(signal: string): void {
       process.exit(1);
     });
 }
-process.once('SIGTERM', () => shutdown('SIGTERM'));
-process.once('SIGINT', () => shutdown('SIGINT'));
+// `on`, not `once`: a second signal during the drain (an impatient orchestrator, a double Ctrl-C)
+// must not fall back to Node's default handler, which would kill the in-flight requests; stop()
+// is idempotent, so it waits for the first stop.
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));

@@ -2,7 +2,7 @@
 
 const output = document.getElementById('output');
 const outputTitle = document.getElementById('output-title');
-const downloadLink = document.getElementById('download-link');
+const actionLink = document.getElementById('action-link');
 
 /** Every call to the gateway's API paths carries `X-CSRF: 1` (contract §4). */
 function callGateway(method, path, init = {}) {
@@ -17,14 +17,24 @@ function callGateway(method, path, init = {}) {
 function show(title, body) {
   outputTitle.textContent = title;
   output.textContent = typeof body === 'string' ? body : JSON.stringify(body, null, 2);
-  downloadLink.replaceChildren();
+  actionLink.replaceChildren();
 }
 
 async function showResponse(label, response) {
   const type = response.headers.get('content-type') ?? '';
   const body = type.includes('json') ? await response.json() : await response.text();
   show(`${label} → ${response.status}`, body);
+  if (body?.type === 'urn:bff:reauth-required') await offerSignIn(body);
   return body;
+}
+
+/** The reauth payload says which provider and where: offer exactly that sign-in. */
+async function offerSignIn(reauth) {
+  await refreshSession();
+  const link = document.createElement('a');
+  link.href = `${reauth.login_url}?return_to=${encodeURIComponent('/')}`;
+  link.textContent = `Sign in to ${reauth.provider} again`;
+  actionLink.replaceChildren(link);
 }
 
 function describeProvider(status) {
@@ -109,7 +119,7 @@ on('graph-download', async () => {
   link.href = URL.createObjectURL(blob);
   link.download = 'graph-download.bin';
   link.textContent = 'Save the downloaded file';
-  downloadLink.replaceChildren(link);
+  actionLink.replaceChildren(link);
 });
 on('servicenow-incidents', async () =>
   showResponse(

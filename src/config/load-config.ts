@@ -1,5 +1,6 @@
 // Parses the environment once into a frozen GatewayConfig, or throws a ConfigError naming every problem.
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { environmentSchema, type Environment } from './environment-schema.ts';
 import { Problems, type RequireHttps } from './problems.ts';
 import { buildGraphProvider, buildServiceNowProvider } from './provider-configs.ts';
@@ -130,8 +131,22 @@ function buildConfig(env: Environment, problems: Problems): GatewayConfig {
     problems.add('APP_UPSTREAM_URL', 'and STATIC_DIR are exclusive: set one of them');
   }
   const appUpstreamUrl = env.APP_UPSTREAM_URL === undefined ? null : new URL(env.APP_UPSTREAM_URL);
+  // Plain http is allowed: the app server is a sidecar (loopback or the pod's network) and receives
+  // no token and no gateway cookie. A query would be spliced into every request path, and
+  // credentials would go to the app as Basic authorization on every request.
+  if (
+    appUpstreamUrl !== null &&
+    (appUpstreamUrl.search !== '' ||
+      appUpstreamUrl.hash !== '' ||
+      appUpstreamUrl.username !== '' ||
+      appUpstreamUrl.password !== '')
+  ) {
+    problems.add('APP_UPSTREAM_URL', 'must have no query, fragment or credentials');
+  }
   if (env.STATIC_DIR !== undefined && !isDirectory(env.STATIC_DIR)) {
     problems.add('STATIC_DIR', 'must name an existing directory');
+  } else if (env.STATIC_DIR !== undefined && !isFile(join(env.STATIC_DIR, 'index.html'))) {
+    problems.add('STATIC_DIR', 'must hold an index.html (the page served for client-side routes)');
   }
 
   const providers = new Map<ProviderId, ProviderConfig>();
@@ -169,6 +184,14 @@ function buildConfig(env: Environment, problems: Problems): GatewayConfig {
 function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
   } catch {
     return false;
   }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GatewayConfig, ProviderId } from '../config/types.ts';
 import { GatewayError, reauthRequired } from '../errors/gateway-error.ts';
+import { noMetrics, type GatewayMetrics } from '../observability/gateway-metrics.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SessionRepository } from '../session/session-repository.ts';
 import type { ProviderTokens, ProxySessionView } from '../session/session-types.ts';
@@ -63,8 +64,11 @@ export function createTokenRefresher(options: {
   keys: StoreKeys;
   logger: Logger;
   now: () => number;
+  /** `bff_refresh_attempts_total`: one outcome per request that needed a refresh. */
+  metrics?: GatewayMetrics;
 }): TokenRefresher {
   const { config, sessions, store, keys, logger, now } = options;
+  const metrics = options.metrics ?? noMetrics;
   const skewMs = config.tokenRefreshSkewSeconds * 1000;
   const lockTtlMs = config.providerTimeoutMs + lockMarginMs;
   /** Refreshes this process is running or waiting for, keyed by session and provider. */
@@ -84,12 +88,15 @@ export function createTokenRefresher(options: {
   ): Promise<ProviderTokens> {
     const flightKey = `${provider}\n${sessionId}`;
     let flight = inFlight.get(flightKey);
-    if (flight === undefined) {
-      flight = refreshUnderLock(sessionId, provider, isStale).finally(() =>
-        inFlight.delete(flightKey),
-      );
-      inFlight.set(flightKey, flight);
+    if (flight !== undefined) {
+      // This process's refresh is already running: the request waits for its result.
+      metrics.countRefresh(provider, 'joined');
+      return flight;
     }
+    flight = refreshUnderLock(sessionId, provider, isStale).finally(() =>
+      inFlight.delete(flightKey),
+    );
+    inFlight.set(flightKey, flight);
     return flight;
   }
 
@@ -105,13 +112,22 @@ export function createTokenRefresher(options: {
     const waitUntil = performance.now() + config.providerTimeoutMs;
     for (;;) {
       const current = await currentTokens(sessionId, provider);
-      if (!isStale(current.tokens)) return current.tokens;
+      if (!isStale(current.tokens)) {
+        // Another process (or an earlier flight) already stored fresh tokens: no grant sent.
+        metrics.countRefresh(provider, 'joined');
+        return current.tokens;
+      }
       if (await store.acquireLock(lockKey, owner, lockTtlMs)) {
         return refreshHoldingLock(sessionId, provider, isStale, lockKey, owner);
       }
       const held = await store.readLock(lockKey);
-      if (held?.startsWith(outcomePrefix)) throw outcomeError(provider, held);
+      if (held?.startsWith(outcomePrefix)) {
+        metrics.countRefresh(provider, 'joined');
+        throw outcomeError(provider, held);
+      }
       if (held !== null && performance.now() >= waitUntil) {
+        // Answered as an outage (503): counted as one, the provider did not answer in time.
+        metrics.countRefresh(provider, 'unavailable');
         throw new GatewayError(
           503,
           'provider_unavailable',
@@ -136,10 +152,15 @@ export function createTokenRefresher(options: {
     try {
       // Another process may have finished between our read and the lock: read again under it.
       const current = await currentTokens(sessionId, provider);
-      if (!isStale(current.tokens)) return current.tokens;
+      if (!isStale(current.tokens)) {
+        metrics.countRefresh(provider, 'joined');
+        return current.tokens;
+      }
       const resolved = await options.authorizationServers.resolve(provider);
       try {
         const refreshed = await redeemRefreshToken(resolved, current.tokens, now);
+        // The authorization server's verdict, whatever the compare-and-set below finds.
+        metrics.countRefresh(provider, 'success');
         if (!(await sessions.replaceTokens(sessionId, provider, current.version, refreshed))) {
           // Under the lock only a logout changes the tokens: the new ones belong to nobody now,
           // so they are revoked (RFC 7009, best effort) and the request is not forwarded.
@@ -150,6 +171,7 @@ export function createTokenRefresher(options: {
         return refreshed;
       } catch (error) {
         if (!(error instanceof RefreshFailure)) throw error;
+        metrics.countRefresh(provider, error.kind);
         auditRefreshFailure(logger, provider, sessionId, current.tokens.subject, error);
         if (error.kind === 'rejected') {
           await sessions.recordRejectedRefresh(sessionId, provider, current.version, {

@@ -9,6 +9,7 @@ import {
 } from '../flows/logout-token.ts';
 import { createTokenRefresher } from '../flows/token-refresher.ts';
 import type { Logger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
 import { createForwarder, type Forwarder } from '../proxy/forwarder.ts';
 import { createCookieSealer } from '../session/cookie-sealer.ts';
 import { createStore } from '../session/create-store.ts';
@@ -20,6 +21,7 @@ import { createSessionRepository } from '../session/session-repository.ts';
 import { createStoreKeys } from '../session/store-keys.ts';
 import type { Store } from '../session/store.ts';
 import { createTokenCipher } from '../session/token-cipher.ts';
+import { createAppForwarderFor } from './app-upstream.ts';
 import { createApp } from './create-app.ts';
 import { createInFlightLimit } from './in-flight-limit.ts';
 import type { GatewayDependencies, GatewayEnv } from './gateway-env.ts';
@@ -37,7 +39,8 @@ export function buildGateway(
   options: { now?: () => number; store?: Store } = {},
 ): Gateway {
   const now = options.now ?? Date.now;
-  const store = options.store ?? createStore({ redisUrl: config.redisUrl, logger });
+  const metrics = createMetrics();
+  const store = options.store ?? createStore({ redisUrl: config.redisUrl, logger, metrics });
   // Without TOKEN_ENCRYPTION_KEY the key derives from SESSION_SECRET, under its own HKDF label.
   const cipher =
     config.tokenEncryptionKeys.length > 0
@@ -56,9 +59,11 @@ export function buildGateway(
         apiUrl: provider.apiUrl,
         upstreamTimeoutMs: config.upstreamTimeoutMs,
         logger,
+        observeUpstream: (status, seconds) => metrics.observeUpstream(provider.id, status, seconds),
       }),
     );
   }
+  const appForwarder = createAppForwarderFor(config, logger);
   const sessions = createSessionRepository({
     store,
     cipher,
@@ -75,6 +80,7 @@ export function buildGateway(
     store,
     now,
     forwarders,
+    appForwarder,
     // A request waits for a slot no longer than it would wait for the upstream's headers.
     inFlight: createInFlightLimit({ maximumWaitMs: config.upstreamTimeoutMs }),
     sessions,
@@ -87,6 +93,7 @@ export function buildGateway(
       keys,
       logger,
       now,
+      metrics,
     }),
     loginStateClaims: createLoginStateClaims({ store, keys }),
     logoutTokens: createLogoutTokenVerifier(config, authorizationServers, now),
@@ -102,12 +109,14 @@ export function buildGateway(
       now,
     }),
     loginCookie: createLoginCookie({ sealer, secure: config.secureCookies, now }),
+    metrics,
   };
   return {
     app: createApp(dependencies),
     dependencies,
     async close() {
       for (const forwarder of forwarders.values()) forwarder.close();
+      appForwarder?.close();
       await store.close();
     },
   };

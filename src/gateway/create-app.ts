@@ -5,6 +5,8 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { describeError } from '../observability/describe-error.ts';
 import type { GatewayDependencies, GatewayEnv } from './gateway-env.ts';
 import { toProblem } from './problem.ts';
+import { countReauthAnswer, requestMetrics } from './request-metrics.ts';
+import { registerAppRoutes } from './routes/app-routes.ts';
 import { registerBackChannelLogoutRoute } from './routes/backchannel-logout-route.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerLoginRoutes } from './routes/login-routes.ts';
@@ -15,6 +17,8 @@ import { securityHeaders } from './security-headers.ts';
 
 export function createApp(deps: GatewayDependencies): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
+  // First: its timer covers every other middleware and handler.
+  app.use('*', requestMetrics(deps.metrics));
   app.use('*', securityHeaders({ https: deps.config.secureCookies }));
   registerHealthRoutes(app, deps);
   registerLoginRoutes(app, deps);
@@ -22,9 +26,12 @@ export function createApp(deps: GatewayDependencies): Hono<GatewayEnv> {
   registerLogoutRoutes(app, deps);
   registerBackChannelLogoutRoute(app, deps);
   registerProxyRoutes(app, deps);
+  // Last: only what no gateway route answered reaches the app.
+  registerAppRoutes(app, deps);
 
   app.notFound(() => problemResponse(new GatewayError(404, 'not_found', 'no such endpoint')));
   app.onError(function handleError(error, c) {
+    countReauthAnswer(deps.metrics, error);
     if (!(error instanceof GatewayError) || error.status >= 500) {
       // Name and code only: a message or cause may quote a provider's response body.
       const level = error instanceof GatewayError ? 'warn' : 'error';

@@ -5,6 +5,8 @@ import type { AuthorizationServers } from '../flows/authorization-servers.ts';
 import type { LogoutTokenVerifier } from '../flows/logout-token.ts';
 import type { TokenRefresher } from '../flows/token-refresher.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { PrometheusMetrics } from '../observability/metrics.ts';
+import type { AppForwarder } from '../proxy/app-forwarder.ts';
 import type { Forwarder } from '../proxy/forwarder.ts';
 import type { LoginCookie } from '../session/login-cookie.ts';
 import type { LogoutTokenClaims } from '../session/logout-token-claims.ts';
@@ -35,7 +37,11 @@ export interface GatewayDependencies {
   /** Single-flight refresh across processes sharing the store. */
   readonly refresher: TokenRefresher;
   readonly forwarders: ReadonlyMap<ProviderId, Forwarder>;
+  /** Sidecar mode (APP_UPSTREAM_URL): page requests relayed to the app's own server; null otherwise. */
+  readonly appForwarder: AppForwarder | null;
   /** Proxied requests in flight per session in this process. */
   readonly inFlight: InFlightLimit;
+  /** This gateway's own Prometheus registry, served on METRICS_PORT only. */
+  readonly metrics: PrometheusMetrics;
   readonly now: () => number;
 }

@@ -16,6 +16,9 @@ export interface GatewayServer {
   stop(graceMs: number): Promise<void>;
 }
 
+/** While stopping, how often connections that finished their last response are closed. */
+const idleSweepIntervalMs = 50;
+
 /** Node's default head limit (request line and header lines), stated: see `serverOptions`. */
 export const maximumHeaderBytes = 16 * 1024;
 
@@ -66,14 +69,22 @@ export function serveGateway(
     listening,
     stop(graceMs) {
       stopped ??= new Promise<void>((resolve) => {
+        const closeIdle = () => {
+          if ('closeIdleConnections' in server) server.closeIdleConnections();
+        };
         const forceClose = setTimeout(() => {
           if ('closeAllConnections' in server) server.closeAllConnections();
         }, graceMs);
+        // A keep-alive connection whose request was in flight stays open after its response until
+        // the client lets it go (Node's 5 s keep-alive timeout), holding `close` and the exit:
+        // connections are closed as soon as they fall idle.
+        const idleSweep = setInterval(closeIdle, idleSweepIntervalMs);
         server.close(() => {
           clearTimeout(forceClose);
+          clearInterval(idleSweep);
           resolve();
         });
-        if ('closeIdleConnections' in server) server.closeIdleConnections();
+        closeIdle();
       }).then(() => gateway.close());
       return stopped;
     },

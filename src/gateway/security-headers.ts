@@ -54,7 +54,7 @@ export const authAnswerHeaders: readonly HeaderRule[] = [
  * strip TLS before the `Secure` cookie matters. One year; no `includeSubDomains`, which would bind
  * hosts the gateway does not serve.
  */
-const strictTransportSecurity: HeaderRule = {
+export const strictTransportSecurity: HeaderRule = {
   name: 'Strict-Transport-Security',
   value: 'max-age=31536000',
 };

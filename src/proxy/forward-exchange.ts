@@ -46,6 +46,8 @@ export class Exchange {
   #headerTimer: NodeJS.Timeout | undefined;
   #bytesReadAtLastCheck = 0;
   #status: number | undefined;
+  /** The upstream answered (its headers arrived): its latency has been observed. */
+  #answered = false;
   #settled = false;
 
   constructor(
@@ -132,6 +134,8 @@ export class Exchange {
       return;
     }
     const status = upstreamResponse.statusCode ?? 502;
+    this.#answered = true;
+    this.#options.observeUpstream?.(status, (performance.now() - this.#startedAt) / 1000);
     if (status === 401 && this.#request.interceptUnauthorized === true) {
       this.#intercept(upstreamResponse);
       return;
@@ -163,6 +167,8 @@ export class Exchange {
       this.#settlement.resolve(relayed);
     } else if (!this.#outgoing.headersSent) {
       const gatewayError = toUpstreamGatewayError(error);
+      if (!this.#answered)
+        this.#options.observeUpstream?.(null, (performance.now() - this.#startedAt) / 1000);
       this.#options.logger.warn(
         { ...this.#logFields, status: gatewayError.status, errorCode },
         'upstream request failed',

@@ -13,6 +13,11 @@ export interface ForwarderOptions {
   /** Limit on the upstream's response headers (UPSTREAM_TIMEOUT_S); never on a body already streaming. */
   readonly upstreamTimeoutMs: number;
   readonly logger: Logger;
+  /**
+   * Called once per exchange when the upstream's response headers arrive (`status`), or when it
+   * failed to answer (`null`: unreachable, timeout); never when the browser left first.
+   */
+  readonly observeUpstream?: (status: number | null, seconds: number) => void;
 }
 
 export interface ForwardRequest {

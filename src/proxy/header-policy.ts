@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
 /** Headers that describe one connection, never the exchange: never relayed in either direction. */
-const hopByHopHeaders = [
+export const hopByHopHeaders = [
   // RFC 9110 §7.6.1: options of this connection only; the names it lists are hop-by-hop too.
   'connection',
   // RFC 9110 §7.6.1 (RFC 2068 §19.7.1): parameters of this connection's persistence.
@@ -165,7 +165,7 @@ function withoutNeverForwarded(headers: IncomingHttpHeaders): IncomingHttpHeader
  * content-length` or a dropped `Transfer-Encoding` on a GET/DELETE would send body bytes the upstream
  * reads as the next request on a kept-alive socket (request smuggling).
  */
-function restoreBodyFraming(
+export function restoreBodyFraming(
   headers: IncomingHttpHeaders,
   received: IncomingHttpHeaders,
 ): IncomingHttpHeaders {

@@ -2,6 +2,7 @@
 import { Redis } from 'ioredis';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
+import { noMetrics, type GatewayMetrics } from '../observability/gateway-metrics.ts';
 import { defineScripts, type ScriptCommands } from './redis-scripts.ts';
 import type { SessionRead, Store } from './store.ts';
 import {
@@ -42,17 +43,26 @@ export interface RedisStoreOptions {
   readonly url: string;
   readonly logger: Logger;
   readonly commandTimeoutMs?: number;
+  /** Counts failed commands (`bff_store_errors_total`). */
+  readonly metrics?: GatewayMetrics;
 }
 
 export class RedisStore implements Store {
   readonly #client: Redis & ScriptCommands;
+  readonly #metrics: GatewayMetrics;
   #closing: Promise<void> | null = null;
 
   constructor(options: RedisStoreOptions) {
+    const commandTimeoutMs = options.commandTimeoutMs ?? defaultCommandTimeoutMs;
     const client = new Redis(options.url, {
       // Fail fast while disconnected: a queued command would hold the request open instead of a 503.
       enableOfflineQueue: false,
-      commandTimeout: options.commandTimeoutMs ?? defaultCommandTimeoutMs,
+      commandTimeout: commandTimeoutMs,
+      // A stalled Redis (frozen process, black-holed network) keeps the socket open, so nothing
+      // else notices: every request would wait its full command timeout and the timed-out
+      // commands would pile up on the connection. No reply for that long drops the connection
+      // instead; until a new one is ready, requests fail at once.
+      socketTimeout: commandTimeoutMs,
       connectTimeout: connectTimeoutMs,
       // A command caught by a dropped connection is resent once after reconnecting, then fails.
       maxRetriesPerRequest: 1,
@@ -60,6 +70,7 @@ export class RedisStore implements Store {
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 16), maxReconnectDelayMs),
     });
     this.#client = defineScripts(client);
+    this.#metrics = options.metrics ?? noMetrics;
     logConnectionState(client, options.logger);
   }
 
@@ -213,6 +224,7 @@ export class RedisStore implements Store {
     try {
       return await command();
     } catch (error) {
+      this.#metrics.countStoreError();
       throw storeUnavailable(error);
     }
   }
@@ -220,21 +232,24 @@ export class RedisStore implements Store {
 
 /**
  * Logs transitions, not every retry: while Redis stays down ioredis reports an error and a
- * reconnection every two seconds, which would drown the log. Messages never include the URL.
+ * reconnection every two seconds, which would drown the log. Each distinct error is logged once
+ * per outage (a stalled Redis alternates a socket timeout and a handshake timeout). The listener
+ * also keeps ioredis' 'error' events from being unhandled, which would crash the process.
+ * Messages never include the URL.
  */
 function logConnectionState(client: Redis, logger: Logger): void {
   let connected = false;
-  let lastError: string | null = null;
+  const errorsThisOutage = new Set<string>();
   let reconnecting = false;
   client.on('ready', () => {
     connected = true;
-    lastError = null;
+    errorsThisOutage.clear();
     reconnecting = false;
     logger.info('session store connected');
   });
   client.on('error', (error: Error) => {
-    if (error.message === lastError) return;
-    lastError = error.message;
+    if (errorsThisOutage.has(error.message)) return;
+    errorsThisOutage.add(error.message);
     logger.warn({ error: error.message }, 'session store connection error');
   });
   client.on('reconnecting', (delayMs: number) => {

@@ -103,6 +103,11 @@ describe('the demo in Chromium', () => {
       provider_error: 'invalid_grant',
       login_url: '/auth/login/graph',
     });
+    // The page offers the sign-in the payload names, and the session now says so too.
+    expect(await page.getAttribute('#action-link a', 'href')).toBe(
+      '/auth/login/graph?return_to=%2F',
+    );
+    await expect.poll(() => page.getAttribute('#graph-status', 'data-connected')).toBe('false');
     await snap(page, '4-reauth');
 
     // No token anywhere the page can see: its DOM, its storage, its cookies, what it received.
@@ -119,12 +124,20 @@ describe('the demo in Chromium', () => {
     for (const secret of demo.issuedSecrets()) expect(everything).not.toContain(secret);
 
     // Logout: the gateway ends the session, the IdP's end-session page sends the browser back.
+    const endSession = page.waitForRequest((request) =>
+      request.url().includes('/oauth2/v2.0/logout?'),
+    );
     await page.click('#logout');
+    expect(new URL((await endSession).url()).searchParams.get('post_logout_redirect_uri')).toBe(
+      demo.url,
+    );
     await page.waitForURL(demo.url);
     await expect.poll(() => page.textContent('#user')).toBe('Not signed in.');
     expect(await page.getAttribute('#graph-status', 'data-connected')).toBe('false');
-    const afterLogout = await page.evaluate(() =>
-      fetch('/graph/v1.0/me', { headers: { 'X-CSRF': '1' } }).then((response) => response.json()),
+    const afterLogout: unknown = await page.evaluate(() =>
+      fetch('/graph/v1.0/me', { headers: { 'X-CSRF': '1' } }).then(
+        (response) => response.json() as Promise<unknown>,
+      ),
     );
     expect(afterLogout).toMatchObject({ reason: 'no_session' });
     await snap(page, '5-logged-out');

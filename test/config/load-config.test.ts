@@ -1,4 +1,7 @@
 // Configuration: every variable of contract §2 parsed once, every problem named at once, no secret printed.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 
@@ -253,5 +256,59 @@ describe('loadConfig', () => {
     expect(config.sessionSecrets).toEqual([`${secret}-new`, secret]);
     expect(config.tokenEncryptionKeys).toEqual([]);
     expect(config.redisUrl).toBeNull();
+  });
+
+  it('turns METRICS_PORT on only when set, and refuses it on the main port (explicit or default)', () => {
+    expect(loadConfig(minimal).metricsPort).toBeNull();
+    expect(loadConfig({ ...minimal, PORT: '8080', METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    expect(problemsOf({ ...minimal, PORT: '9464', METRICS_PORT: '9464' })).toEqual([
+      'METRICS_PORT must differ from PORT',
+    ]);
+    expect(problemsOf({ ...minimal, METRICS_PORT: '8080' })).toEqual([
+      'METRICS_PORT must differ from PORT',
+    ]);
+  });
+
+  describe('the SPA settings (STATIC_DIR, APP_UPSTREAM_URL)', () => {
+    const builtApp = mkdtempSync(join(tmpdir(), 'bff-config-spa-'));
+    writeFileSync(join(builtApp, 'index.html'), '<!doctype html>');
+    const withoutIndex = mkdtempSync(join(tmpdir(), 'bff-config-empty-'));
+
+    it('accepts a folder holding index.html, and an http app server (a sidecar)', () => {
+      expect(loadConfig({ ...minimal, STATIC_DIR: builtApp }).staticDir).toBe(builtApp);
+      const sidecar = loadConfig({ ...minimal, APP_UPSTREAM_URL: 'http://127.0.0.1:5173' });
+      expect(sidecar.appUpstreamUrl?.href).toBe('http://127.0.0.1:5173/');
+      expect(sidecar.staticDir).toBeNull();
+    });
+
+    it('refuses both at once, naming both, even when each is valid', () => {
+      const problems = problemsOf({
+        ...minimal,
+        STATIC_DIR: builtApp,
+        APP_UPSTREAM_URL: 'http://127.0.0.1:5173',
+      });
+      expect(problems).toEqual(['APP_UPSTREAM_URL and STATIC_DIR are exclusive: set one of them']);
+    });
+
+    it.each([
+      ['a missing folder', () => join(builtApp, 'missing'), 'must name an existing directory'],
+      ['a file', () => join(builtApp, 'index.html'), 'must name an existing directory'],
+      ['a folder without index.html', () => withoutIndex, 'must hold an index.html'],
+    ])('refuses a STATIC_DIR that is %s', (_kind, directory, expected) => {
+      expect(problemsOf({ ...minimal, STATIC_DIR: directory() }).join('\n')).toContain(
+        `STATIC_DIR ${expected}`,
+      );
+    });
+
+    it.each([
+      'http://127.0.0.1:5173/?spa=1',
+      'http://127.0.0.1:5173/#app',
+      'http://user:pass@127.0.0.1:5173/',
+      'ftp://127.0.0.1/',
+    ])('refuses the APP_UPSTREAM_URL %s', (url) => {
+      expect(problemsOf({ ...minimal, APP_UPSTREAM_URL: url }).join('\n')).toMatch(
+        /^APP_UPSTREAM_URL must/m,
+      );
+    });
   });
 });

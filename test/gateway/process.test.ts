@@ -1,6 +1,7 @@
-// The process contract (contract §1): `npm start` refuses a bad configuration before listening, and exits 0 on SIGTERM.
+// The process contract (contract §1): `npm start` refuses a bad configuration or a taken port, and exits 0 on SIGTERM.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../support/redis-server.ts';
 
@@ -70,5 +71,33 @@ describe('the gateway process', () => {
     expect(stdout).toContain('in-memory session store');
     expect(stdout).toContain('ALLOW_INSECURE_HTTP');
     expect(stdout).not.toContain('process-test-session-secret');
+  });
+
+  it('exits 1 with a "cannot listen" log line when its port is already taken', async () => {
+    const occupant = createServer();
+    occupant.listen(0, '127.0.0.1');
+    await once(occupant, 'listening');
+    const { port } = occupant.address() as { port: number };
+    try {
+      const { child, output } = startMain({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        ALLOW_INSECURE_HTTP: 'true',
+        SESSION_SECRET: 'process-test-session-secret-0123456789',
+        GRAPH_CLIENT_ID: 'id',
+        GRAPH_CLIENT_SECRET: 'secret',
+        GRAPH_ISSUER: 'http://127.0.0.1:9/tenant/v2.0',
+      });
+      const [code] = (await once(child, 'exit')) as [number];
+      expect(code).toBe(1);
+      const failure = output()
+        .stdout.split('\n')
+        .filter((line) => line.includes('cannot listen'))
+        .map((line) => JSON.parse(line) as { level: string; error: string });
+      expect(failure).toEqual([expect.objectContaining({ level: 'fatal', error: 'EADDRINUSE' })]);
+    } finally {
+      occupant.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 // Redis down (contract §2): the gateway keeps running, /readyz and store-bound requests answer 503, and it recovers by itself.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   sessionCookieName,
   useGatewayHarness,
@@ -9,6 +9,19 @@ import { TestBrowser } from '../support/test-browser.ts';
 
 let harness: GatewayHarness;
 useGatewayHarness({}, (started) => (harness = started));
+
+/** The store's command timeout (2 s, redis-store.ts) plus a margin; a refused connection fails sooner. */
+const storeBoundMs = 3_500;
+
+// A store failure must end as a 503, never as a rejection nobody handles (which would crash
+// `node src/main.ts`): every one is counted while this file runs.
+const unhandled: unknown[] = [];
+const countUnhandled = (reason: unknown): void => void unhandled.push(reason);
+process.on('unhandledRejection', countUnhandled);
+afterAll(() => {
+  process.off('unhandledRejection', countUnhandled);
+  expect(unhandled).toEqual([]);
+});
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -30,7 +43,7 @@ describe('a store outage', () => {
     const proxied = await browser.fetch(`${harness.url}/graph/v1.0/me`, {
       headers: { 'x-csrf': '1' },
     });
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(Date.now() - started).toBeLessThan(storeBoundMs);
     expect(proxied.status).toBe(503);
     expect(await proxied.json()).toMatchObject({ type: 'urn:bff:store-unavailable' });
     // Starting a login needs no store; completing one does (its single use is recorded there).
@@ -74,5 +87,35 @@ describe('a store outage', () => {
     } finally {
       await harness.redis.start();
     }
+  });
+
+  it('a gateway started while Redis is unreachable serves, answers 503, and connects when Redis comes up', async () => {
+    // The previous test restarted Redis: the harness's gateway reconnects first.
+    await eventually(async () => (await fetch(`${harness.url}/readyz`)).status === 200);
+    const browser = new TestBrowser();
+    expect((await harness.login(browser)).status).toBe(302);
+    // REDIS_URL now names a closed port: the replica is a gateway process started in that state.
+    await harness.redis.stop();
+    const replica = await harness.startReplica();
+    try {
+      expect((await fetch(`${replica.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${replica.url}/readyz`)).status).toBe(503);
+      const started = Date.now();
+      const proxied = await browser.fetch(`${replica.url}/graph/v1.0/me`, {
+        headers: { 'x-csrf': '1' },
+      });
+      expect(Date.now() - started).toBeLessThan(storeBoundMs);
+      expect(proxied.status).toBe(503);
+      expect(await proxied.json()).toMatchObject({ type: 'urn:bff:store-unavailable' });
+    } finally {
+      await harness.redis.start();
+    }
+    // No restart: the replica's own connection attempts find the server.
+    await eventually(async () => (await fetch(`${replica.url}/readyz`)).status === 200);
+    expect((await harness.login(browser)).status).toBe(302);
+    const after = await browser.fetch(`${replica.url}/graph/v1.0/me`, {
+      headers: { 'x-csrf': '1' },
+    });
+    expect(after.status).toBe(200);
   });
 });

@@ -93,6 +93,7 @@ export async function startOpenIdProvider(options: {
     clientId,
     clientSecret,
     storage,
+    hasSignInPage: options.interactionPage !== undefined,
   });
   provider.use(keepOfflineAccess(paths.authorization));
   provider.use(recordAndShapeResponses(paths.token, tokenRequests, issuedSecrets));

@@ -13,6 +13,14 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /**
+   * Freezes the server (SIGSTOP) without closing anything: connections stay open and the kernel
+   * still accepts new ones, but nothing is answered. This is a stalled Redis (a long fork, a
+   * swapping host, a network black hole), which a refused connection does not simulate.
+   */
+  pause(): void;
+  /** Thaws a paused server (SIGCONT): it answers what it was sent meanwhile, data intact. */
+  resume(): void;
   /** Stops the server and closes the client. */
   close(): Promise<void>;
 }
@@ -74,10 +82,21 @@ export async function startRedis(): Promise<TestRedis> {
     }
   };
 
+  let paused = false;
+  const signal = (name: 'SIGSTOP' | 'SIGCONT'): void => {
+    if (child === null || child.exitCode !== null) throw new Error('redis-server is not running');
+    child.kill(name);
+    paused = name === 'SIGSTOP';
+  };
+
   const stop = async (): Promise<void> => {
     const running = child;
     child = null;
     if (running === null || running.exitCode !== null) return;
+    // SIGKILL ends even a stopped process, but any other signal waits for SIGCONT: thawing first
+    // keeps `stop` and `close` correct whichever way a test left the server.
+    if (paused) running.kill('SIGCONT');
+    paused = false;
     running.kill('SIGKILL');
     await once(running, 'exit');
   };
@@ -92,6 +111,8 @@ export async function startRedis(): Promise<TestRedis> {
     client,
     stop,
     start,
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
     async close() {
       client.disconnect();
       await stop();

@@ -2,6 +2,32 @@
 import type { Hono } from 'hono';
 import type { GatewayDependencies, GatewayEnv } from '../gateway-env.ts';
 
+/**
+ * How long /readyz waits for the store's ping. Shorter than the store's command timeout (2 s):
+ * probes run every few seconds with a timeout of about 1 s (Kubernetes' default), so a stalled
+ * Redis must answer 503 before the probe itself gives up, and slow probes must not pile up.
+ */
+export const readinessTimeoutMs = 500;
+
+/** Resolves true when the store answered within `timeoutMs`, false when it failed or took longer. */
+async function storeAnswers(ping: () => Promise<void>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  // The ping that loses the race still settles later (its own command timeout): it is caught
+  // here, once, so its rejection is never unhandled.
+  const answered = ping().then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([answered, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function registerHealthRoutes(app: Hono<GatewayEnv>, deps: GatewayDependencies): void {
   app.get('/healthz', function liveness(c) {
     c.header('Cache-Control', 'no-store');
@@ -9,11 +35,9 @@ export function registerHealthRoutes(app: Hono<GatewayEnv>, deps: GatewayDepende
   });
   app.get('/readyz', async function readiness(c) {
     c.header('Cache-Control', 'no-store');
-    try {
-      await deps.store.ping();
+    if (await storeAnswers(() => deps.store.ping(), readinessTimeoutMs)) {
       return c.json({ status: 'ready' });
-    } catch {
-      return c.json({ status: 'store_unavailable' }, 503);
     }
+    return c.json({ status: 'store_unavailable' }, 503);
   });
 }

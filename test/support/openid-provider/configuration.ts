@@ -60,6 +60,8 @@ export interface ProviderOptions {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly storage: InMemoryStorage;
+  /** A sign-in page chooses the account: without a login_hint the signed-in account stays. */
+  readonly hasSignInPage?: boolean;
 }
 
 export function createProvider(
@@ -68,7 +70,7 @@ export function createProvider(
   paths: EntraPaths,
   options: ProviderOptions,
 ): OidcProvider {
-  const policy = createInteractionPolicy();
+  const policy = createInteractionPolicy(options.hasSignInPage === true);
   const jwk = options.signingKey.privateJwk;
   const backChannelLogout =
     options.backChannelLogoutUri === undefined

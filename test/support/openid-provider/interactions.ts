@@ -4,25 +4,27 @@ import { accountIdFromLoginHint } from './accounts.ts';
 import { oidcProviderModule, type OidcProvider } from './oidc-provider-module.ts';
 
 /** oidc-provider's default prompts, plus a re-login when login_hint names another account, plus select_account. */
-export function createInteractionPolicy() {
+export function createInteractionPolicy(hasSignInPage: boolean) {
   const { interactionPolicy } = oidcProviderModule;
   const policy = interactionPolicy.base();
   // oidc-provider keeps an existing session whatever login_hint says; sign in again when the
   // hint names another account (so tests can switch users, and `cancel` always reaches the step).
-  policy
-    .get('login')
-    ?.checks.push(
-      new interactionPolicy.Check(
-        'login_hint_names_another_account',
-        'the login_hint names another account than the signed-in one',
-        'login_required',
-        (context) =>
-          context.oidc?.session?.accountId ===
-          accountIdFromLoginHint(context.oidc?.params?.login_hint as string | undefined)
-            ? interactionPolicy.Check.NO_NEED_TO_PROMPT
-            : interactionPolicy.Check.REQUEST_PROMPT,
-      ),
-    );
+  policy.get('login')?.checks.push(
+    new interactionPolicy.Check(
+      'login_hint_names_another_account',
+      'the login_hint names another account than the signed-in one',
+      'login_required',
+      (context) => {
+        const loginHint = context.oidc?.params?.login_hint as string | undefined;
+        // With a sign-in page, no hint means "whoever signed in there", not the default account.
+        if (hasSignInPage && loginHint === undefined)
+          return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        return context.oidc?.session?.accountId === accountIdFromLoginHint(loginHint)
+          ? interactionPolicy.Check.NO_NEED_TO_PROMPT
+          : interactionPolicy.Check.REQUEST_PROMPT;
+      },
+    ),
+  );
   // Entra accepts prompt=select_account; oidc-provider refuses prompts its policy does not name.
   policy.add(new interactionPolicy.Prompt({ name: 'select_account', requestable: true }));
   return policy;
