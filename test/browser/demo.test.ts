@@ -1,14 +1,18 @@
 // The demo in a real browser (Debian's Chromium): sign in, call both APIs, popup sign-in, a forced reauth, logout — and no token in the page.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDemoSettings } from '../../demo/settings.ts';
 import { startDemo, type RunningDemo } from '../../demo/start-demo.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
-
-const screenshots = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+import {
+  connectServiceNowInPopup,
+  press,
+  screenshots,
+  signInWithMicrosoft,
+  snap,
+} from './demo-steps.ts';
 
 let redis: TestRedis;
 let demo: RunningDemo;
@@ -32,16 +36,6 @@ afterAll(async () => {
   await redis?.close();
 });
 
-async function snap(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-}
-
-async function press(page: Page, id: string, expectedTitle: RegExp): Promise<string> {
-  await page.click(`#${id}`);
-  await expect.poll(() => page.textContent('#output-title')).toMatch(expectedTitle);
-  return (await page.textContent('#output')) ?? '';
-}
-
 describe('the demo in Chromium', () => {
   it('signs in, calls Graph and ServiceNow, shows the reauth payload after a revocation, and logs out, with no token in the page', async () => {
     const context = await browser.newContext();
@@ -61,13 +55,7 @@ describe('the demo in Chromium', () => {
     await snap(page, '1-signed-out');
 
     // Redirect sign-in through the stand-in Entra ID's page: any user name works.
-    await page.click('#sign-in-graph');
-    await page.waitForSelector('input[name=name]');
-    await page.fill('input[name=name]', 'bob');
-    await snap(page, '2-identity-provider');
-    await page.click('button[value=sign-in]');
-    await page.waitForURL(demo.url);
-    await expect.poll(() => page.getAttribute('#graph-status', 'data-connected')).toBe('true');
+    await signInWithMicrosoft(page, demo.url, 'bob', () => snap(page, '2-identity-provider'));
     expect(await page.textContent('#user')).toContain('Bob');
 
     const me = JSON.parse(await press(page, 'graph-me', /^GET \/graph\/v1\.0\/me → 200$/)) as {
@@ -78,12 +66,7 @@ describe('the demo in Chromium', () => {
     expect(await page.textContent('#output')).toContain('1048576 bytes');
 
     // ServiceNow in a popup window: it closes itself after posting bff:login to this origin.
-    const [popup] = await Promise.all([
-      page.waitForEvent('popup'),
-      page.click('#connect-servicenow'),
-    ]);
-    await popup.waitForEvent('close');
-    await expect.poll(() => page.getAttribute('#servicenow-status', 'data-connected')).toBe('true');
+    await connectServiceNowInPopup(page);
     const incidents = await press(page, 'servicenow-incidents', /→ 200$/);
     expect(JSON.parse(incidents)).toHaveProperty('result');
     await snap(page, '3-connected');

@@ -8,6 +8,7 @@ import { dirname, join, posix, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { freePort, startRedis, type TestRedis } from '../support/redis-server.ts';
+import { composeConfig, onPath } from './compose-config.ts';
 import * as dockerfile from './dockerfile.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -288,38 +289,6 @@ describe('the container image (Dockerfile stages replayed without Docker)', () =
     expect(offending).toEqual([]);
   });
 });
-
-/** The executable's path on PATH, or null. */
-function onPath(command: string): string | null {
-  for (const folder of (process.env.PATH ?? '').split(':')) {
-    const candidate = join(folder, command);
-    if (folder !== '' && fs.existsSync(candidate)) return candidate;
-  }
-  return null;
-}
-
-/**
- * `docker-compose config` as JSON. Compose v1 prints YAML only; it is a Python program that needs
- * PyYAML, so its own interpreter converts the output. Compose v2 prints JSON itself.
- */
-function composeConfig(compose: string): { services: Record<string, Record<string, unknown>> } {
-  const file = join(root, 'docker-compose.yml');
-  const firstLine = fs.readFileSync(compose, 'utf8').slice(0, 200).split('\n')[0] ?? '';
-  if (!firstLine.startsWith('#!') || !firstLine.includes('python')) {
-    return JSON.parse(
-      execFileSync(compose, ['-f', file, 'config', '--format', 'json'], { encoding: 'utf8' }),
-    ) as never;
-  }
-  const yaml = execFileSync(compose, ['-f', file, 'config'], { encoding: 'utf8' });
-  const [interpreter = '', ...interpreterArgs] = firstLine.slice(2).trim().split(/\s+/);
-  const toJson = 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)';
-  return JSON.parse(
-    execFileSync(interpreter, [...interpreterArgs, '-c', toJson], {
-      input: yaml,
-      encoding: 'utf8',
-    }),
-  ) as never;
-}
 
 describe('docker-compose.yml', () => {
   it('is accepted by docker-compose, and its gateway runs read-only, without capabilities or privilege escalation, in the demo namespace', () => {

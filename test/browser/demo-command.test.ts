@@ -1,0 +1,56 @@
+// `npm run demo` as a newcomer runs it: no configuration, one line with the URL to open, the page and both providers behind it, exit 0 on SIGTERM.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url).pathname;
+const scripts = (
+  JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
+    scripts: Record<string, string>;
+  }
+).scripts;
+
+describe('npm run demo', () => {
+  it('prints the URL to open, serves the demo SPA and the session of both providers there, and exits 0 on SIGTERM', async () => {
+    const [command, ...args] = (scripts.demo ?? '').split(' ');
+    expect(command).toBe('node');
+    // PORT=0 only so that the test never collides with a port in use; the default is 8080.
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const deadline = Date.now() + 20_000;
+    let url: string | undefined;
+    while (url === undefined && Date.now() < deadline && child.exitCode === null) {
+      url = /open (http:\/\/localhost:\d+\/)\n/.exec(output)?.[1];
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(url, output).toBeDefined();
+
+    const page = await fetch(url!);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('<script type="module" src="/demo.js">');
+    const session = (await (await fetch(`${url!}auth/session`)).json()) as Record<string, unknown>;
+    expect(session).toEqual({
+      authenticated: false,
+      user: null,
+      providers: {
+        graph: { connected: false, login_url: '/auth/login/graph' },
+        servicenow: { connected: false, login_url: '/auth/login/servicenow' },
+      },
+    });
+
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code, output).toBe(0);
+    // The demo's credentials are demo values, and still never printed.
+    expect(output).not.toContain('demo-graph-secret');
+    expect(output).not.toContain('demo-servicenow-secret');
+  });
+});
