@@ -19,6 +19,9 @@ export interface GatewayServer {
 /** While stopping, how often connections that finished their last response are closed. */
 const idleSweepIntervalMs = 50;
 
+/** How long an idle keep-alive connection stays open: longer than a balancer's idle timeout. */
+export const keepAliveTimeoutMs = 65_000;
+
 /** Node's default head limit (request line and header lines), stated: see `serverOptions`. */
 export const maximumHeaderBytes = 16 * 1024;
 
@@ -49,6 +52,10 @@ export function serveGateway(
       serverOptions: {
         // Node's default 300 s `requestTimeout` would cut long uploads; `headersTimeout` still bounds slow headers.
         requestTimeout: 0,
+        // Longer than the idle timeout of the balancers that reuse connections to the gateway
+        // (AWS ALB and ingress-nginx: 60 s): with Node's 5 s default, a request the balancer sends
+        // on a connection the gateway is closing at that instant fails as a 502 (RFC 9112 §9.6).
+        keepAliveTimeout: keepAliveTimeoutMs,
         // Stated, so NODE_OPTIONS (`--insecure-http-parser`, `--max-http-header-size`) cannot loosen
         // them: the strict parser answers 400 to the framing a proxy in front may read differently
         // (both Content-Length and Transfer-Encoding, duplicate Content-Length, a coding list not
