@@ -2,13 +2,15 @@
 import type { ProviderId } from '../config/types.ts';
 
 /** Why the SPA must sign in again (contract §4, the reauth payload's `reason`). */
-export type ReauthReason =
-  | 'no_session'
-  | 'session_expired'
-  | 'not_connected'
-  | 'refresh_failed'
-  | 'upstream_rejected'
-  | 'claims_challenge';
+export const reauthReasons = [
+  'no_session',
+  'session_expired',
+  'not_connected',
+  'refresh_failed',
+  'upstream_rejected',
+  'claims_challenge',
+] as const;
+export type ReauthReason = (typeof reauthReasons)[number];
 
 /** Stable snake_case codes; each maps to one problem `type` in gateway/problem.ts. */
 export type GatewayErrorCode =

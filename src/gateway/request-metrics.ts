@@ -2,7 +2,7 @@
 import { ServerResponse } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import { providerIds, type ProviderId } from '../config/types.ts';
-import { GatewayError, type ReauthReason } from '../errors/gateway-error.ts';
+import { GatewayError, reauthReasons, type ReauthReason } from '../errors/gateway-error.ts';
 import type { GatewayMetrics, RouteGroup } from '../observability/gateway-metrics.ts';
 import type { GatewayEnv } from './gateway-env.ts';
 
@@ -49,14 +49,7 @@ function isUnder(path: string, prefix: string): boolean {
   return path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/');
 }
 
-const reauthReasons: ReadonlySet<string> = new Set<ReauthReason>([
-  'no_session',
-  'session_expired',
-  'not_connected',
-  'refresh_failed',
-  'upstream_rejected',
-  'claims_challenge',
-]);
+const knownReauthReasons: ReadonlySet<string> = new Set<string>(reauthReasons);
 const knownProviders: ReadonlySet<string> = new Set<ProviderId>(providerIds);
 
 /**
@@ -70,7 +63,7 @@ export function countReauthAnswer(metrics: GatewayMetrics, error: unknown): void
     provider !== undefined &&
     reason !== undefined &&
     knownProviders.has(provider) &&
-    reauthReasons.has(reason)
+    knownReauthReasons.has(reason)
   ) {
     metrics.countReauth(provider as ProviderId, reason as ReauthReason);
   }

@@ -13,6 +13,7 @@ import {
   appResponseHeaders,
   type GatewayCookieTest,
 } from './app-header-policy.ts';
+import { HeaderWaitTimer } from './header-wait-timer.ts';
 import { createKeepAliveAgent, validatedApiUrl } from './upstream-agent.ts';
 import {
   failureCode,
@@ -101,8 +102,7 @@ class AppExchange {
   readonly #settlement: { resolve(): void; reject(error: GatewayError): void };
   /** Never the query: it may carry personal data (contract §5). */
   readonly #logFields: { readonly method: string; readonly path: string };
-  #headerTimer: NodeJS.Timeout | undefined;
-  #bytesReadAtLastCheck = 0;
+  #headerTimer: HeaderWaitTimer | undefined;
   #settled = false;
 
   constructor(
@@ -127,14 +127,17 @@ class AppExchange {
     // The browser went away (or the answer is complete): nothing more to send either way.
     this.#outgoing.once('close', () => this.#outgoingClosed());
     this.#incoming.once('error', (error) => this.#failed(error));
-    this.#bytesReadAtLastCheck = this.#incoming.socket.bytesRead;
-    this.#headerTimer = setTimeout(() => this.#headerTimerFired(), this.#options.upstreamTimeoutMs);
+    const timeoutMs = this.#options.upstreamTimeoutMs;
+    // Time without progress, as for the API proxy: an upload still arriving re-arms the timer.
+    this.#headerTimer = new HeaderWaitTimer(this.#incoming, timeoutMs, () =>
+      this.#failed(upstreamHeaderTimeoutError(timeoutMs)),
+    );
     // Streamed as it arrives, with backpressure: never read whole into memory.
     this.#incoming.pipe(this.#upstreamRequest);
   }
 
   #responseArrived(response: IncomingMessage): void {
-    clearTimeout(this.#headerTimer);
+    this.#headerTimer?.stop();
     if (this.#settled) {
       response.destroy();
       return;
@@ -209,19 +212,8 @@ class AppExchange {
     this.#settlement.resolve();
   }
 
-  /** Time without progress, as for the API proxy: an upload still arriving re-arms the timer. */
-  #headerTimerFired(): void {
-    const bytesRead = this.#incoming.socket.bytesRead;
-    if (!this.#incoming.complete && bytesRead > this.#bytesReadAtLastCheck) {
-      this.#bytesReadAtLastCheck = bytesRead;
-      this.#headerTimer?.refresh();
-      return;
-    }
-    this.#failed(upstreamHeaderTimeoutError(this.#options.upstreamTimeoutMs));
-  }
-
   #settle(): void {
     this.#settled = true;
-    clearTimeout(this.#headerTimer);
+    this.#headerTimer?.stop();
   }
 }

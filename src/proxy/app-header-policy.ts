@@ -1,6 +1,12 @@
 // Which headers cross between the browser and the SPA's own server (APP_UPSTREAM_URL): data with a reason per entry, applied by small named steps.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { connectionOptionNames, hopByHopHeaders, restoreBodyFraming } from './header-policy.ts';
+import {
+  connectionOptionNames,
+  hopByHopHeaders,
+  restoreBodyFraming,
+  withoutNames,
+  withoutPrefixes,
+} from './header-policy.ts';
 
 /** Whether a cookie name is one of the gateway's own (session, pending login): they never reach the app. */
 export type GatewayCookieTest = (name: string) => boolean;
@@ -126,27 +132,4 @@ export function setCookieName(line: string): string {
 function cookieName(pair: string): string {
   const equals = pair.indexOf('=');
   return (equals === -1 ? pair : pair.slice(0, equals)).trim();
-}
-
-function withoutNames(
-  headers: IncomingHttpHeaders,
-  names: ReadonlySet<string>,
-): IncomingHttpHeaders {
-  const kept: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !names.has(name.toLowerCase())) kept[name] = value;
-  }
-  return kept;
-}
-
-function withoutPrefixes(
-  headers: IncomingHttpHeaders,
-  prefixes: readonly string[],
-): IncomingHttpHeaders {
-  const kept: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const lowerName = name.toLowerCase();
-    if (!prefixes.some((prefix) => lowerName.startsWith(prefix))) kept[name] = value;
-  }
-  return kept;
 }

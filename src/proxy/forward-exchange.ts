@@ -10,6 +10,7 @@ import type { Options as ProxyOptions } from 'http-proxy-middleware';
 import type { GatewayError } from '../errors/gateway-error.ts';
 import type { ForwarderOptions, ForwardOutcome, ForwardRequest } from './forwarder.ts';
 import { forwardableRequestHeaders, returnableResponseHeaders } from './header-policy.ts';
+import { HeaderWaitTimer } from './header-wait-timer.ts';
 import type { ReplayableBody } from './replayable-body.ts';
 import {
   failureCode,
@@ -43,8 +44,7 @@ export class Exchange {
   /** This exchange's own target object: httpxy names the request of every `error` event by it. */
   #target: ProxyTarget | undefined;
   #upstreamRequest: ClientRequest | undefined;
-  #headerTimer: NodeJS.Timeout | undefined;
-  #bytesReadAtLastCheck = 0;
+  #headerTimer: HeaderWaitTimer | undefined;
   #status: number | undefined;
   /** The upstream answered (its headers arrived): its latency has been observed. */
   #answered = false;
@@ -85,8 +85,10 @@ export class Exchange {
     this.#incoming.headers = headers;
     // http-proxy-middleware calls `configure` (its pathRewrite) only for a non-empty url; httpxy reads '' as '/'.
     this.#incoming.url = upstreamPath === '' ? '/' : upstreamPath;
-    this.#bytesReadAtLastCheck = this.#incoming.socket.bytesRead;
-    this.#headerTimer = setTimeout(() => this.#headerTimerFired(), this.#options.upstreamTimeoutMs);
+    const timeoutMs = this.#options.upstreamTimeoutMs;
+    this.#headerTimer = new HeaderWaitTimer(this.#incoming, timeoutMs, () =>
+      this.failed(upstreamHeaderTimeoutError(timeoutMs)),
+    );
   }
 
   /**
@@ -128,7 +130,7 @@ export class Exchange {
 
   /** Writes the upstream's status and policy-filtered headers in one step, then streams the body. */
   responseArrived(upstreamResponse: IncomingMessage): void {
-    clearTimeout(this.#headerTimer);
+    this.#headerTimer?.stop();
     if (this.#settled) {
       upstreamResponse.destroy();
       return;
@@ -236,25 +238,10 @@ export class Exchange {
     if (!this.#incoming.complete) this.#outgoing.shouldKeepAlive = false;
   }
 
-  /**
-   * The limit bounds the wait for response headers, measured as time without progress: while the
-   * browser's upload is still arriving the upstream cannot be expected to answer, so the timer
-   * re-arms; once headers arrive it is gone and a long body streams for as long as it takes.
-   */
-  #headerTimerFired(): void {
-    const bytesRead = this.#incoming.socket.bytesRead;
-    if (!this.#incoming.complete && bytesRead > this.#bytesReadAtLastCheck) {
-      this.#bytesReadAtLastCheck = bytesRead;
-      this.#headerTimer?.refresh();
-      return;
-    }
-    this.failed(upstreamHeaderTimeoutError(this.#options.upstreamTimeoutMs));
-  }
-
   /** Ends the exchange once; hands the gateway back the request as it received it (Hono reads `incoming.headers`). */
   #settle(): void {
     this.#settled = true;
-    clearTimeout(this.#headerTimer);
+    this.#headerTimer?.stop();
     this.#incoming.url = this.#original.url;
     this.#incoming.headers = this.#original.headers;
   }

@@ -128,7 +128,8 @@ export function returnableResponseHeaders(received: IncomingHttpHeaders): Outgoi
   );
 }
 
-function withoutNames(
+/** A copy of `headers` without the named ones (names compared in lower case). */
+export function withoutNames(
   headers: IncomingHttpHeaders,
   names: ReadonlySet<string>,
 ): IncomingHttpHeaders {
@@ -139,7 +140,8 @@ function withoutNames(
   return kept;
 }
 
-function withoutPrefixes(
+/** A copy of `headers` without those whose lower-case name starts with one of `prefixes`. */
+export function withoutPrefixes(
   headers: IncomingHttpHeaders,
   prefixes: readonly string[],
 ): IncomingHttpHeaders {
