@@ -55,7 +55,7 @@ const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   // The provider must know every callback URL up front: one port per test.
-  for (let index = 0; index < 3; index += 1) ports.push(await freePort());
+  for (let index = 0; index < 4; index += 1) ports.push(await freePort());
   openIdProvider = await startOpenIdProvider({
     redirectUris: ports.map((port) => `http://127.0.0.1:${port}/auth/callback/graph`),
   });
@@ -129,11 +129,13 @@ function connectionError(url: string): Promise<string | null> {
 
 describe('the gateway process on a signal', () => {
   it.each([
-    ['SIGTERM', 0],
-    ['SIGINT', 1],
+    ['SIGTERM', ['SIGTERM'], 0],
+    ['SIGINT', ['SIGINT'], 1],
+    // An impatient orchestrator or a double Ctrl-C must not kill the requests being drained.
+    ['a second SIGTERM during the drain', ['SIGTERM', 'SIGTERM'], 3],
   ] as const)(
     'on %s lets the in-flight proxied request finish with its full body, refuses new connections, and exits 0',
-    async (signal, portIndex) => {
+    async (_name, signals, portIndex) => {
       const gateway = await startGatewayProcess(ports[portIndex]!);
       const browser = await signIn(gateway);
       const forwarded = upstream.nextRequest();
@@ -141,8 +143,9 @@ describe('the gateway process on a signal', () => {
         headers: { 'x-csrf': '1' },
       });
       await forwarded;
-      gateway.signal(signal);
+      gateway.signal(signals[0]);
       await shuttingDown(gateway);
+      for (const signal of signals.slice(1)) gateway.signal(signal);
 
       expect(await connectionError(gateway.url)).toBe('ECONNREFUSED');
       const response = await inFlight;

@@ -19,6 +19,20 @@ function startMain(environment: Record<string, string>) {
   return { child, output: () => ({ stdout, stderr }) };
 }
 
+/** A configuration `npm start` accepts: Graph enabled, discovery lazy (nothing listens at the issuer). */
+function validEnvironment(port: number): Record<string, string> {
+  return {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ALLOW_INSECURE_HTTP: 'true',
+    SESSION_SECRET: 'process-test-session-secret-0123456789',
+    GRAPH_CLIENT_ID: 'id',
+    GRAPH_CLIENT_SECRET: 'secret',
+    GRAPH_ISSUER: 'http://127.0.0.1:9/tenant/v2.0',
+  };
+}
+
 describe('the gateway process', () => {
   it('exits non-zero before listening, naming every bad variable and printing no secret', async () => {
     const clientSecret = 'graph-client-secret-that-must-not-print';
@@ -44,16 +58,7 @@ describe('the gateway process', () => {
 
   it('starts with a valid configuration, serves /healthz, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const { child, output } = startMain({
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      ALLOW_INSECURE_HTTP: 'true',
-      SESSION_SECRET: 'process-test-session-secret-0123456789',
-      GRAPH_CLIENT_ID: 'id',
-      GRAPH_CLIENT_SECRET: 'secret',
-      GRAPH_ISSUER: 'http://127.0.0.1:9/tenant/v2.0',
-    });
+    const { child, output } = startMain(validEnvironment(port));
     const deadline = Date.now() + 15_000;
     let health: Response | null = null;
     while (health === null && Date.now() < deadline) {
@@ -79,16 +84,7 @@ describe('the gateway process', () => {
     await once(occupant, 'listening');
     const { port } = occupant.address() as { port: number };
     try {
-      const { child, output } = startMain({
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        PUBLIC_URL: `http://127.0.0.1:${port}`,
-        ALLOW_INSECURE_HTTP: 'true',
-        SESSION_SECRET: 'process-test-session-secret-0123456789',
-        GRAPH_CLIENT_ID: 'id',
-        GRAPH_CLIENT_SECRET: 'secret',
-        GRAPH_ISSUER: 'http://127.0.0.1:9/tenant/v2.0',
-      });
+      const { child, output } = startMain(validEnvironment(port));
       const [code] = (await once(child, 'exit')) as [number];
       expect(code).toBe(1);
       const failure = output()
