@@ -52,6 +52,10 @@ export function serveGateway(
       serverOptions: {
         // Node's default 300 s `requestTimeout` would cut long uploads; `headersTimeout` still bounds slow headers.
         requestTimeout: 0,
+        // Stated: Node's default is min(60 s, requestTimeout), which the 0 above would make 0 too, and
+        // a head that never ends (slowloris) would then hold its connection for ever. It bounds a
+        // request's head only, never an idle keep-alive connection (keepAliveTimeout below).
+        headersTimeout: 60_000,
         // Longer than the idle timeout of the balancers that reuse connections to the gateway
         // (AWS ALB and ingress-nginx: 60 s): with Node's 5 s default, a request the balancer sends
         // on a connection the gateway is closing at that instant fails as a 502 (RFC 9112 §9.6).

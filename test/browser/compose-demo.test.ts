@@ -95,6 +95,12 @@ describe("docker-compose.yml's demo, replayed as processes", () => {
     await redis?.close();
   });
 
+  it('prints the gateway variables from the stand-ins, never their secrets', () => {
+    const standIns = processes[0]?.output() ?? '';
+    expect(standIns).toContain('GRAPH_CLIENT_ID=demo-graph-client');
+    expect(standIns).not.toContain('not-for-production');
+  });
+
   it('signs in, calls Graph and ServiceNow through the gateway container, counts it in metrics, and both services stop on SIGTERM', async () => {
     const page = await browser.newPage();
     await page.goto(publicUrl);

@@ -36,6 +36,11 @@ describe('npm run demo', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await page.text()).toContain('<script type="module" src="/demo.js">');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // The revoke button's endpoint wants a custom header, which no cross-site form can send.
+    const forged = await fetch(`${url!}demo/revoke`, { method: 'POST' });
+    expect(forged.status).toBe(400);
+    await forged.text();
     const session = (await (await fetch(`${url!}auth/session`)).json()) as Record<string, unknown>;
     expect(session).toEqual({
       authenticated: false,

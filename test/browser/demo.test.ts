@@ -37,6 +37,36 @@ afterAll(async () => {
 });
 
 describe('the demo in Chromium', () => {
+  it('believes a bff:login message from its own origin only', async () => {
+    const context = await browser.newContext();
+    // The popup is sent to a page of another origin, which claims a successful sign-in.
+    const hostile = 'http://127.0.0.1:9/hostile';
+    await context.route('**/auth/login/servicenow?mode=popup', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<script>location.replace('${hostile}')</script>`,
+      }),
+    );
+    await context.route(hostile, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<script>opener.postMessage({ type: 'bff:login', provider: 'servicenow', ok: true }, '*')</script>`,
+      }),
+    );
+    const page = await context.newPage();
+    await page.goto(demo.url);
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.click('#connect-servicenow'),
+    ]);
+    await popup.waitForURL(hostile);
+    await popup.waitForLoadState('load');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await popup.close();
+    await expect.poll(() => page.textContent('#output-title')).toBe('The page failed');
+    await context.close();
+  });
+
   it('signs in, calls Graph and ServiceNow, shows the reauth payload after a revocation, and logs out, with no token in the page', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -304,6 +304,7 @@ describe('loadConfig', () => {
       'http://127.0.0.1:5173/?spa=1',
       'http://127.0.0.1:5173/#app',
       'http://user:pass@127.0.0.1:5173/',
+      'http://user@127.0.0.1:5173/',
       'ftp://127.0.0.1/',
     ])('refuses the APP_UPSTREAM_URL %s', (url) => {
       expect(problemsOf({ ...minimal, APP_UPSTREAM_URL: url }).join('\n')).toMatch(

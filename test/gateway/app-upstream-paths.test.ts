@@ -59,6 +59,8 @@ describe('APP_UPSTREAM_URL: the gateway paths are never forwarded', () => {
     '/AUTH/nope',
     '/%61uth/nope',
     '/auth%2fnope',
+    '/auth%5cnope',
+    '/auth?next=/x',
     '/auth;x=1/nope',
     '//auth/nope',
     '/x/../auth/nope',
@@ -75,6 +77,15 @@ describe('APP_UPSTREAM_URL: the gateway paths are never forwarded', () => {
     expect(exchange.text).toContain('application/problem+json');
     expect(upstream.requests).toHaveLength(0);
   });
+
+  it.each(['http://127.0.0.1/auth/nope', 'http://app.example/page', '*'])(
+    'the non-path request target %s is refused and reaches no app server',
+    async (target) => {
+      const exchange = await sendRawRequest(harness.url, 'OPTIONS', target);
+      expect(exchange.statuses[0]).toBe(400);
+      expect(upstream.requests).toHaveLength(0);
+    },
+  );
 
   it('POST /healthz and GET /readyz stay the gateway', async () => {
     expect((await fetch(`${harness.url}/healthz`, { method: 'POST' })).status).toBe(404);

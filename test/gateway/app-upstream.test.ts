@@ -1,4 +1,5 @@
 // APP_UPSTREAM_URL (sidecar mode) through the whole gateway: what the app server receives and returns, and how its failures are answered.
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { isGatewayCookieName } from '../../src/gateway/app-upstream.ts';
 import { createCookieSealer } from '../../src/session/cookie-sealer.ts';
@@ -13,8 +14,10 @@ import {
   useAppUpstreamStack,
 } from '../support/app-upstream-stack.ts';
 import type { GatewayHarness } from '../support/gateway-harness.ts';
-import { freePort } from '../support/redis-server.ts';
+import { delay } from '../proxy/streams.ts';
+import { sendRaw } from '../support/raw-http.ts';
 import { TestBrowser } from '../support/test-browser.ts';
+import { closedOrigin } from '../support/loopback-server.ts';
 
 let upstream: RecordingUpstream;
 let harness: GatewayHarness;
@@ -112,6 +115,50 @@ describe('APP_UPSTREAM_URL: what the app server receives', () => {
   });
 });
 
+describe('APP_UPSTREAM_URL: what the app server receives, sent as raw bytes', () => {
+  /** A raw GET /page with `headLines` (and `body`), on a connection that closes after it. */
+  function rawPage(headLines: string[], body = '') {
+    const { port, host } = new URL(harness.url);
+    return sendRaw(
+      Number(port),
+      [`GET /page HTTP/1.1`, `Host: ${host}`, ...headLines, '', body].join('\r\n'),
+    );
+  }
+
+  it('gets no proxy credential, no client forwarding header, no Connection-named header, no Expect, and no Cookie when only gateway cookies were sent', async () => {
+    const exchange = await rawPage([
+      'Connection: close, X-Hop',
+      'X-Hop: hop-only',
+      'Proxy-Authorization: Basic cHJveHk6c2VjcmV0',
+      'X-Forwarded-Port: 8443',
+      'X-Forwarded-Prefix: /spoofed',
+      'True-Client-IP: 203.0.113.9',
+      'Expect: 100-continue',
+      'Cookie: bff-session=sealed-value; __Host-bff-login-AAAAAAAAAAAAAAAA=pending-value',
+    ]);
+    expect(exchange.statuses.at(-1)).toBe(200);
+    const received = upstream.requests[0];
+    expect(received?.headers.cookie).toBeUndefined();
+    expect(received?.headers.expect).toBeUndefined();
+    expect(received?.headers['proxy-authorization']).toBeUndefined();
+    expect(receivedText(received)).not.toMatch(
+      /hop-only|cHJveHk6c2VjcmV0|8443|spoofed|203\.0\.113\.9|sealed-value|pending-value/,
+    );
+  });
+
+  it('keeps Content-Length even when Connection names it, so a body is never read as a second request (smuggling)', async () => {
+    const hidden = `GET /smuggled HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+    const exchange = await rawPage(
+      [`Content-Length: ${hidden.length}`, 'Connection: close, Content-Length'],
+      hidden,
+    );
+    expect(exchange.statuses[0]).toBe(200);
+    await delay(100);
+    expect(upstream.requests.map((request) => request.url)).toEqual(['/page']);
+    expect(upstream.requests[0]?.headers['content-length']).toBe(String(hidden.length));
+  });
+});
+
 describe('APP_UPSTREAM_URL: what the browser receives', () => {
   it.each([false, true])(
     'the names withheld from the app are the ones the gateway issues (secure: %s)',
@@ -142,6 +189,13 @@ describe('APP_UPSTREAM_URL: what the browser receives', () => {
     const response = await browser.fetch(`${harness.url}/settings`);
     expect(await response.text()).toBe('ok');
     expect(response.headers.getSetCookie()).toEqual(['app_theme=dark; Path=/; SameSite=Lax']);
+    upstream.respondWith((_request, answer) => {
+      answer.setHeader('set-cookie', ['bff-session=fixated; Path=/; HttpOnly']);
+      answer.end('only');
+    });
+    const onlyGateway = await fetch(`${harness.url}/settings`);
+    expect(await onlyGateway.text()).toBe('only');
+    expect(onlyGateway.headers.getSetCookie()).toEqual([]);
     expect(browser.cookie('127.0.0.1', 'bff-session')).toBe(sessionCookieValue);
     const session = (await (await browser.fetch(`${harness.url}/auth/session`)).json()) as {
       authenticated: boolean;
@@ -156,6 +210,9 @@ describe('APP_UPSTREAM_URL: what the browser receives', () => {
         'content-security-policy': "default-src 'self'",
         'x-frame-options': 'SAMEORIGIN',
         'alt-svc': 'h3=":443"',
+        'proxy-authenticate': 'Basic realm="app-side proxy"',
+        connection: 'X-App-Hop',
+        'x-app-hop': 'hop-only',
       });
       response.end();
     });
@@ -166,6 +223,8 @@ describe('APP_UPSTREAM_URL: what the browser receives', () => {
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(response.headers.get('cross-origin-resource-policy')).toBeNull();
     expect(response.headers.get('alt-svc')).toBeNull();
+    expect(response.headers.get('proxy-authenticate')).toBeNull();
+    expect(response.headers.get('x-app-hop')).toBeNull();
     expect(response.headers.get('strict-transport-security')).toBeNull();
   });
 
@@ -196,10 +255,62 @@ describe('APP_UPSTREAM_URL: what the browser receives', () => {
   });
 });
 
+describe('APP_UPSTREAM_URL: where requests go and how long they may take', () => {
+  it('prefixes the path of APP_UPSTREAM_URL to every request path', async () => {
+    const prefixed = await startVariant(harness, {
+      appUpstreamUrl: new URL(`${upstream.origin}/spa/`),
+    });
+    try {
+      const response = await fetch(`${prefixed.url}/reports/1?view=full`);
+      expect(((await response.json()) as { url: string }).url).toBe('/spa/reports/1?view=full');
+    } finally {
+      await prefixed.stop();
+    }
+  });
+
+  it('does not cut an upload that takes longer than UPSTREAM_TIMEOUT_S while it keeps arriving', async () => {
+    const { port } = new URL(harness.url);
+    const request = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/upload' });
+    const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      request.on('response', (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      });
+      request.on('error', reject);
+    });
+    // 2.8 s in all, against UPSTREAM_TIMEOUT_S=2: the app server answers once it has the whole body.
+    for (let part = 0; part < 8; part += 1) {
+      request.write(Buffer.alloc(1024, part));
+      await delay(350);
+    }
+    request.end();
+    const { status, text } = await answered;
+    expect(status).toBe(200);
+    expect(JSON.parse(text)).toMatchObject({ length: 8 * 1024, complete: true });
+  });
+
+  it('abandons the app server request when the browser goes away before the answer', async () => {
+    upstream.respondWith(() => undefined);
+    const controller = new AbortController();
+    const page = fetch(`${harness.url}/slow-page`, { signal: controller.signal }).catch(
+      () => undefined,
+    );
+    const received = await upstream.nextRequest();
+    controller.abort();
+    await page;
+    const closed = await Promise.race([
+      received.responseClosedEarly,
+      delay(1_000).then(() => false),
+    ]);
+    expect(closed).toBe(true);
+  });
+});
+
 describe('APP_UPSTREAM_URL: failures', () => {
   it('answers 502 upstream-unreachable when nothing listens there', async () => {
     const dead = await startVariant(harness, {
-      appUpstreamUrl: new URL(`http://127.0.0.1:${await freePort()}`),
+      appUpstreamUrl: new URL(closedOrigin),
     });
     try {
       const response = await fetch(`${dead.url}/`);

@@ -73,6 +73,7 @@ describe('startGateway with METRICS_PORT', () => {
       const response = await fetch(`${base}/metrics`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect(response.headers.get('cache-control')).toBe('no-store');
       const text = await response.text();
       for (const name of [
         'bff_http_requests_total',

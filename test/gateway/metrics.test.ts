@@ -2,6 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMetricsServer, type MetricsServer } from '../../src/gateway/metrics-server.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { createStoreKeys } from '../../src/session/store-keys.ts';
+import { delay } from '../proxy/streams.ts';
 import {
   sessionIdOf,
   sessionSecret,
@@ -215,6 +217,109 @@ describe('the scrape after real traffic', () => {
     ).toEqual({ noSession: 1, attempts: 0 });
   });
 
+  it('observes an upstream that sent no answer as status_class error, and a 451 by its hundreds', async () => {
+    const browser = new TestBrowser();
+    await signIn(browser);
+    harness.graph.route('GET', '/v1.0/hang-up', (request) => void request.socket.destroy());
+    harness.graph.route(
+      'GET',
+      '/v1.0/legal',
+      (_request, response) => void response.writeHead(451).end(),
+    );
+    const grown = await growth(
+      {
+        noAnswer: upstream('error'),
+        unreachable: requests('graph', '5xx'),
+        legal: upstream('4xx'),
+        legalAnswers: requests('graph', '4xx'),
+      },
+      async () => {
+        const hungUp = await browser.fetch(`${harness.url}/graph/v1.0/hang-up`, { headers: csrf });
+        expect(hungUp.status).toBe(502);
+        await hungUp.text();
+        const legal = await browser.fetch(`${harness.url}/graph/v1.0/legal`, { headers: csrf });
+        expect(legal.status).toBe(451);
+        await legal.text();
+      },
+    );
+    harness.graph.reset();
+    expect(grown).toEqual({ noAnswer: 1, unreachable: 1, legal: 1, legalAnswers: 1 });
+  });
+
+  it('observes an upstream 401 the gateway answers itself (refresh, retry, then reauth)', async () => {
+    const browser = new TestBrowser();
+    await signIn(browser);
+    harness.graph.route('GET', '/v1.0/refuses', (_request, response) => {
+      response.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
+    });
+    const grown = await growth(
+      { upstream401: upstream('4xx'), reauth: reauths('upstream_rejected') },
+      async () => {
+        const refused = await browser.fetch(`${harness.url}/graph/v1.0/refuses`, { headers: csrf });
+        expect(refused.status).toBe(401);
+        await refused.text();
+      },
+    );
+    harness.graph.reset();
+    expect(grown.upstream401).toBeGreaterThanOrEqual(1);
+    expect(grown.reauth).toBe(1);
+  });
+
+  it('counts a refresh another process settled as joined, and one that outwaited PROVIDER_TIMEOUT_S on its lock as unavailable', async () => {
+    const browser = new TestBrowser();
+    await signIn(browser);
+    const lockKey = createStoreKeys(harness.config.redisKeyPrefix).refreshLock(
+      await sessionIdOf(browser),
+      'graph',
+    );
+    harness.clock.advance(pastExpiryMs);
+    const probes = { joined: refreshes('joined'), unavailable: refreshes('unavailable') };
+    // Another process's refresh failed and left its outcome under the lock: this request shares it.
+    const settled = 'outcome:{"kind":"unavailable","retryAfterSeconds":1}';
+    await harness.redis.client.set(lockKey, settled, 'PX', 10_000);
+    expect(await growth(probes, async () => expect(await me(browser)).toBe(503))).toEqual({
+      joined: 1,
+      unavailable: 0,
+    });
+    // Another process holds the lock and never finishes within PROVIDER_TIMEOUT_S (3 s here).
+    await harness.redis.client.set(lockKey, 'another-process', 'PX', 10_000);
+    expect(await growth(probes, async () => expect(await me(browser)).toBe(503))).toEqual({
+      joined: 0,
+      unavailable: 1,
+    });
+    await harness.redis.client.del(lockKey);
+  });
+
+  it('counts nothing for a request whose browser left before the headers', async () => {
+    const browser = new TestBrowser();
+    await signIn(browser);
+    const grown = await growth(
+      { graph: ['bff_http_requests_total', { route_group: 'graph' }] },
+      async () => {
+        const controller = new AbortController();
+        const call = browser
+          .fetch(`${harness.url}/graph/v1.0/slow?ms=1000`, {
+            headers: csrf,
+            signal: controller.signal,
+          })
+          .catch(() => undefined);
+        await delay(300);
+        controller.abort();
+        await call;
+        await delay(100);
+      },
+    );
+    expect(grown.graph).toBe(0);
+  });
+
+  it('labels every other path app, matching gateway families by whole segment', async () => {
+    const grown = await growth(
+      { app: requests('app', '4xx'), auth: ['bff_http_requests_total', { route_group: 'auth' }] },
+      async () => expect(await statusOf(`${harness.url}/authors/unknown-page-path`)).toBe(404),
+    );
+    expect(grown).toEqual({ app: 1, auth: 0 });
+  });
+
   it('counts a store outage as store errors and a graph 5xx', async () => {
     const browser = new TestBrowser();
     await signIn(browser);
@@ -252,6 +357,7 @@ describe('the scrape after real traffic', () => {
       `${user}@contoso.example`,
       account.tenantId,
       '/v1.0/me',
+      'unknown-page-path',
       '/auth/login',
       '/auth/callback',
       'login_hint',

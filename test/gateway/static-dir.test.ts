@@ -1,4 +1,5 @@
 // STATIC_DIR through the whole gateway: the built SPA's files, the index.html fallback, caching, and no read outside the folder in any spelling.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,11 +25,15 @@ function buildFixture(): string {
   const base = mkdtempSync(join(tmpdir(), 'bff-static-'));
   const site = join(base, 'site');
   const outside = join(base, 'outside');
+  // Its name starts with the folder's: a containment check by string prefix alone lets it in.
+  const sibling = join(base, 'site-sibling');
   for (const folder of [
     site,
     outside,
+    sibling,
     join(site, 'assets'),
     join(site, 'docs'),
+    join(site, 'assets', 'nested'),
     join(site, '.git'),
   ])
     mkdirSync(folder, { recursive: true });
@@ -44,12 +49,17 @@ function buildFixture(): string {
     'big.bin': bigFile,
     'assets/index-4f3a9c1b.js': hashedJs,
     'docs/index.html': docsIndexHtml,
+    'assets/nested/index.html': docsIndexHtml,
     '.env': dotenvSecret,
     '.git/config': dotenvSecret,
   };
   for (const [name, content] of Object.entries(files)) writeFileSync(join(site, name), content);
   writeFileSync(join(outside, 'secret.txt'), outsideSecret);
   writeFileSync(join(outside, 'secret'), outsideSecret);
+  writeFileSync(join(sibling, 'secret.txt'), outsideSecret);
+  symlinkSync(join(sibling, 'secret.txt'), join(site, 'link-sibling.txt'));
+  // A FIFO planted in the build: never opened as a file to stream.
+  execFileSync('mkfifo', [join(site, 'pipe')]);
   symlinkSync(join(outside, 'secret.txt'), join(site, 'link-out.txt'));
   symlinkSync(join(outside, 'secret'), join(site, 'link-out'));
   symlinkSync(outside, join(site, 'dir-out'));
@@ -106,6 +116,9 @@ describe('STATIC_DIR: the files', () => {
     const plain = await fetch(`${harness.url}/main.js`);
     expect(await plain.text()).toBe(mainJs);
     expect(plain.headers.get('cache-control')).toBe('no-cache');
+    const nestedIndex = await fetch(`${harness.url}/assets/nested/`);
+    expect(await nestedIndex.text()).toBe(docsIndexHtml);
+    expect(nestedIndex.headers.get('cache-control')).toBe('no-cache');
   });
 
   it('streams a large file whole, with its length', async () => {
@@ -147,6 +160,12 @@ describe('STATIC_DIR: the files', () => {
     });
     expect(stale.status).toBe(200);
     expect(await stale.text()).toBe(mainJs);
+    // RFC 9110 §13.2.2: If-None-Match, when sent, decides alone; a current date does not rescue a stale tag.
+    const staleTagCurrentDate = await fetch(`${harness.url}/main.js`, {
+      headers: { 'if-none-match': 'W/"0-0"', 'if-modified-since': lastModified },
+    });
+    expect(staleTagCurrentDate.status).toBe(200);
+    expect(await staleTagCurrentDate.text()).toBe(mainJs);
   });
 
   it.each(['POST', 'PUT', 'DELETE', 'PATCH'])(
@@ -171,14 +190,17 @@ describe('STATIC_DIR: client-side routes and missing files', () => {
     },
   );
 
-  it.each(['/app.js', '/missing/chunk.css', '/assets/index-00000000.js', '/assets/gone'])(
-    'answers the missing file %s with a 404 problem, never the shell',
-    async (path) => {
-      const response = await fetch(`${harness.url}${path}`);
-      expect(response.status).toBe(404);
-      expect(await problem(response)).toMatchObject({ type: 'urn:bff:not-found' });
-    },
-  );
+  it.each([
+    '/app.js',
+    '/missing/chunk.css',
+    '/assets/index-00000000.js',
+    '/assets/gone',
+    '/.svn/entries',
+  ])('answers the missing file %s with a 404 problem, never the shell', async (path) => {
+    const response = await fetch(`${harness.url}${path}`);
+    expect(response.status).toBe(404);
+    expect(await problem(response)).toMatchObject({ type: 'urn:bff:not-found' });
+  });
 });
 
 /**
@@ -210,6 +232,8 @@ const hostilePaths = [
   '/dir-out/secret.txt',
   '/dir-out/secret',
   '/link-to-dotenv',
+  '/link-sibling.txt',
+  '/pipe',
 ];
 
 describe('STATIC_DIR: path traversal', () => {
@@ -224,6 +248,24 @@ describe('STATIC_DIR: path traversal', () => {
     expect(body).not.toContain(dotenvSecret);
     expect(body).not.toContain('root:');
   });
+
+  it.each([
+    '/assets/%2e%2e/main.js',
+    '/assets/..%2fmain.js',
+    '/assets/%252e%252e/main.js',
+    '/assets/..%5cmain.js',
+    '/main.js%00',
+  ])(
+    '%s is refused as an invalid path before any lookup, even where it would land inside',
+    async (path) => {
+      const exchange = await sendRaw(
+        port,
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(exchange.statuses[0]).toBe(400);
+      expect(firstBodyOf(exchange.text)).toContain('urn:bff:invalid-path');
+    },
+  );
 
   it('still serves the real files, so the refusals above are not a broken server', async () => {
     const exchange = await sendRaw(

@@ -61,6 +61,7 @@ describe('a stalled store', () => {
     // The ping reaches the stalled connection and is abandoned after the readiness timeout.
     const readiness = await timed(() => fetch(`${harness.url}/readyz`));
     expect(readiness.value.status).toBe(503);
+    expect(readiness.value.headers.get('cache-control')).toBe('no-store');
     expect(readiness.ms).toBeGreaterThanOrEqual(readinessTimeoutMs - 20);
     expect(readiness.ms).toBeLessThan(readinessBoundMs);
 
@@ -129,6 +130,9 @@ describe('a stalled store', () => {
       .map((entry) => entry.error);
     expect(errorTexts.length).toBeGreaterThan(0);
     expect(new Set(errorTexts).size).toBe(errorTexts.length);
+    // Once per outage, not once per process: the previous test's stall logged these already.
+    expect(errorTexts.some((text) => /socket timeout/i.test(text ?? ''))).toBe(true);
+    expect(messagesSince(logsBefore)).toContain('session store disconnected, reconnecting');
 
     harness.redis.resume();
     await eventually(async () => (await proxied(browser)).status === 200, 5_000);

@@ -1,13 +1,12 @@
 // An upstream that refuses connections: 502 problem+json, and the session is kept (contract §4).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayHarness, type GatewayHarness } from '../support/gateway-harness.ts';
-import { freePort } from '../support/redis-server.ts';
 import { TestBrowser } from '../support/test-browser.ts';
+import { closedOrigin } from '../support/loopback-server.ts';
 
 let harness: GatewayHarness;
 beforeAll(async () => {
-  // A port nothing listens on.
-  harness = await startGatewayHarness({ GRAPH_API_URL: `http://127.0.0.1:${await freePort()}` });
+  harness = await startGatewayHarness({ GRAPH_API_URL: closedOrigin });
 });
 afterAll(async () => {
   await harness.close();

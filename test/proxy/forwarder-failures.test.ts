@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../support/redis-server.ts';
 import { hostileTargets } from './path-corpus.ts';
 import {
   jsonOf,
@@ -17,6 +16,7 @@ import {
 import { useProxyStack } from './proxy-stack.ts';
 import type { RecordingUpstream } from './recording-upstream.ts';
 import { delay } from './streams.ts';
+import { closedOrigin } from '../support/loopback-server.ts';
 
 let upstream: RecordingUpstream;
 let harness: ProxyHarness;
@@ -34,9 +34,8 @@ function warnings(lines: readonly string[]): Array<Record<string, unknown>> {
 
 describe('an upstream that cannot answer', () => {
   it('is a 502 upstream-unreachable problem when nothing listens, logged without the query or token', async () => {
-    const closedPort = await freePort();
     const unreachable = await startProxyHarness({
-      apiUrl: new URL(`http://127.0.0.1:${closedPort}/base`),
+      apiUrl: new URL(`${closedOrigin}/base`),
     });
     try {
       const response = await send(unreachable.port, {

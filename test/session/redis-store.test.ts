@@ -8,8 +8,9 @@ import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { RedisStore } from '../../src/session/redis-store.ts';
 import { absoluteDeadlineField } from '../../src/session/store-arguments.ts';
 import type { Store } from '../../src/session/store.ts';
-import { freePort, startRedis, type TestRedis } from '../support/redis-server.ts';
+import { startRedis, type TestRedis } from '../support/redis-server.ts';
 import { describeStoreContract } from './store-contract.ts';
+import { closedOrigin } from '../support/loopback-server.ts';
 
 const longMs = 60_000;
 /** The store's default command timeout is 2 s; a failure must surface well before a browser gives up. */
@@ -303,9 +304,8 @@ describe('RedisStore on a real Redis', () => {
   });
 
   it('connection logs never contain the Redis URL or its password', async () => {
-    const unreachablePort = await freePort();
     const password = 'a-redis-password-never-logged';
-    const url = `redis://gateway:${password}@127.0.0.1:${unreachablePort}`;
+    const url = `redis://gateway:${password}@${new URL(closedOrigin).host}`;
     const captured = captureLogs();
     const unreachable = new RedisStore({ url, logger: captured.logger });
     await sleep(300);

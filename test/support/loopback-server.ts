@@ -54,3 +54,11 @@ export async function startLoopbackServer(options: ListenOptions = {}): Promise<
     },
   };
 }
+
+/**
+ * An origin where nothing listens, for "the upstream is unreachable" tests. Port 9 (discard) on
+ * loopback: every test server listens on a port the system chose from the ephemeral range, so
+ * none can ever take it — unlike a port that was merely free a moment ago, which a test file
+ * running in parallel may bind before the request is sent.
+ */
+export const closedOrigin = 'http://127.0.0.1:9';
