@@ -6,7 +6,7 @@ import { TestBrowser } from '../support/test-browser.ts';
 
 /** The store's command timeout (2 s, redis-store.ts) plus a margin for a loaded test machine. */
 const storeBoundMs = 3_500;
-/** /readyz gives the ping `readinessTimeoutMs` (0.5 s): it answers well before the command timeout. */
+/** What answers at once during a stall (liveness, requests once the stall is known) must take less than this. */
 const readinessBoundMs = 1_000;
 
 let harness: GatewayHarness;
@@ -63,7 +63,8 @@ describe('a stalled store', () => {
     expect(readiness.value.status).toBe(503);
     expect(readiness.value.headers.get('cache-control')).toBe('no-store');
     expect(readiness.ms).toBeGreaterThanOrEqual(readinessTimeoutMs - 20);
-    expect(readiness.ms).toBeLessThan(readinessBoundMs);
+    // `readinessTimeoutMs` (1 s), well before the store's 2 s command timeout.
+    expect(readiness.ms).toBeLessThan(readinessTimeoutMs + 500);
 
     // Fifty at once on the stalled connection: each fails on its own timer, none waits behind
     // another's command; liveness does not depend on the store at all.

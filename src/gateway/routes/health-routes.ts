@@ -3,11 +3,13 @@ import type { Hono } from 'hono';
 import type { GatewayDependencies, GatewayEnv } from '../gateway-env.ts';
 
 /**
- * How long /readyz waits for the store's ping. Shorter than the store's command timeout (2 s):
- * probes run every few seconds with a timeout of about 1 s (Kubernetes' default), so a stalled
- * Redis must answer 503 before the probe itself gives up, and slow probes must not pile up.
+ * How long /readyz waits for the store's ping: half the store's command timeout (2 s), so a
+ * stalled Redis is reported before requests would time out and slow probes do not pile up; not
+ * shorter, because a Redis merely slowed by load (every replica at once) must not take every pod
+ * out of its Service. A disconnected Redis fails at once (no offline queue). Probes should allow
+ * 2 s (docs/DEPLOYMENT.md).
  */
-export const readinessTimeoutMs = 500;
+export const readinessTimeoutMs = 1_000;
 
 /** Resolves true when the store answered within `timeoutMs`, false when it failed or took longer. */
 async function storeAnswers(ping: () => Promise<void>, timeoutMs: number): Promise<boolean> {
