@@ -96,7 +96,7 @@ describe('a store outage', () => {
     expect((await harness.login(browser)).status).toBe(302);
     // REDIS_URL now names a closed port: the replica is a gateway process started in that state.
     await harness.redis.stop();
-    const replica = await harness.startReplica();
+    const replica = await harness.startReplica({ waitUntilReady: false });
     try {
       expect((await fetch(`${replica.url}/healthz`)).status).toBe(200);
       expect((await fetch(`${replica.url}/readyz`)).status).toBe(503);

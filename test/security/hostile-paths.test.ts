@@ -42,10 +42,6 @@ beforeAll(async () => {
     SERVICENOW_INSTANCE_URL: `http://127.0.0.1:${await freePort()}`,
     SERVICENOW_API_URL: `${upstream.origin}/base/servicenow`,
   });
-  // The store connects in the background: wait until the gateway says it is ready.
-  while ((await fetch(`${harness.url}/readyz`)).status !== 200) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
   const { sessions, sessionCookie } = harness.gateway.dependencies;
   const tokens = (accessToken: string) => ({
     accessToken,

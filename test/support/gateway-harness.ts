@@ -47,7 +47,10 @@ export interface GatewayHarness {
    * A second gateway process in all but name: its own app, store connection and port, the same
    * configuration, Redis and clock. Cookies are per host, so a browser's session works on both.
    */
-  startReplica(): Promise<{ readonly url: string; close(): Promise<void> }>;
+  startReplica(options?: {
+    /** Default true: wait until its store connection is up (false: a replica started during an outage). */
+    readonly waitUntilReady?: boolean;
+  }): Promise<{ readonly url: string; close(): Promise<void> }>;
   /** Stops the gateway gracefully, as SIGTERM does, leaving the stand-ins running. */
   stop(graceMs: number): Promise<void>;
   close(): Promise<void>;
@@ -109,6 +112,7 @@ export async function startGatewayHarness(
   const gateway = buildGateway(config, logger, { now });
   const server = serveGateway(gateway, { port, hostname: '127.0.0.1' });
   await server.listening;
+  await untilReady(url);
   const replicas: { close(): Promise<void> }[] = [];
   const signIn = async (browser: TestBrowser, provider: string, query: string) => {
     const callback = await browser.followUntil(
@@ -135,13 +139,14 @@ export async function startGatewayHarness(
     },
     login: (browser, query = '') => signIn(browser, 'graph', query),
     loginServiceNow: (browser, query = '') => signIn(browser, 'servicenow', query),
-    async startReplica() {
+    async startReplica({ waitUntilReady = true } = {}) {
       const replicaPort = await freePort();
       const replica = serveGateway(buildGateway(config, logger, { now }), {
         port: replicaPort,
         hostname: '127.0.0.1',
       });
       await replica.listening;
+      if (waitUntilReady) await untilReady(`http://127.0.0.1:${replicaPort}`);
       const handle = { url: `http://127.0.0.1:${replicaPort}`, close: () => replica.stop(0) };
       replicas.push(handle);
       return handle;
@@ -156,6 +161,18 @@ export async function startGatewayHarness(
       await redis.close();
     },
   };
+}
+
+/**
+ * The store connects in the background and fails fast until then (no offline queue): a test
+ * that started at once could meet a 503 it did not cause. Waits for /readyz, at most 10 s.
+ */
+async function untilReady(gatewayUrl: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await fetch(`${gatewayUrl}/readyz`)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`the gateway at ${gatewayUrl} never became ready`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /**
