@@ -112,6 +112,8 @@ describe('a store outage', () => {
     }
     // No restart: the replica's own connection attempts find the server.
     await eventually(async () => (await fetch(`${replica.url}/readyz`)).status === 200);
+    // The sign-in below goes through the harness's gateway, which reconnects on its own schedule.
+    await eventually(async () => (await fetch(`${harness.url}/readyz`)).status === 200);
     expect((await harness.login(browser)).status).toBe(302);
     const after = await browser.fetch(`${replica.url}/graph/v1.0/me`, {
       headers: { 'x-csrf': '1' },
