@@ -90,7 +90,7 @@ function buildStage(stage: dockerfile.Stage, output: string): void {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
     } else if (!metadataKeywords.has(keyword)) {
-      // ADD, SHELL, VOLUME, …: replaying them is not implemented, so the test must not pass silently.
+      // ADD, SHELL, VOLUME, …: this replay cannot reproduce them, so the test fails rather than pass silently.
       throw new Error(`the image test cannot replay ${keyword} (stage ${stage.name})`);
     }
   }
