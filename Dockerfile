@@ -38,6 +38,8 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY src ./src
+# The browser client module (/auth/client.js), compiled from src/client and committed.
+COPY dist/client ./dist/client
 # Numeric, so that Kubernetes' runAsNonRoot can verify it without a passwd lookup.
 USER 1000:1000
 EXPOSE 8080

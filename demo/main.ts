@@ -3,10 +3,11 @@ import { startDemo } from './start-demo.ts';
 import { readDemoSettings } from './settings.ts';
 import { startDemoStandIns } from './stand-ins.ts';
 
-const settings = readDemoSettings(process.env);
 const standInsOnly = process.argv.includes('--stand-ins-only');
 
 async function start(): Promise<() => Promise<void>> {
+  // Inside start(): a malformed DEMO_* variable is reported in one line like any start-up failure.
+  const settings = readDemoSettings(process.env);
   if (standInsOnly) {
     const publicUrl = settings.publicUrl ?? `http://localhost:${settings.port}`;
     const standIns = await startDemoStandIns(settings, publicUrl);

@@ -1,4 +1,6 @@
 // The demo's settings: fixed demo credentials and the DEMO_* variables, read once at start-up.
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 /** The stand-in Entra tenant; fixed so that docker-compose.yml can name the issuer. */
 export const demoTenantId = '3f6d0c1e-5b2a-4c8e-9d71-0a4b8c2e7f15';
@@ -32,6 +34,12 @@ export interface DemoSettings {
   readonly redisUrl: string | null;
   /** `LOG_LEVEL` of the gateway, default `warn` so the console stays readable. */
   readonly logLevel: string;
+  /**
+   * `DEMO_APP_DIR`: the folder the demo app server serves instead of demo/spa (e.g. `examples/spa`),
+   * absolute or relative to the working directory (`npm run demo` runs in the repository root).
+   * Null: demo/spa.
+   */
+  readonly appDirectory: string | null;
 }
 
 /** Reads the demo's variables; a malformed port is an error naming the variable. */
@@ -55,5 +63,17 @@ export function readDemoSettings(environment: NodeJS.ProcessEnv): DemoSettings {
     },
     redisUrl: environment.REDIS_URL || null,
     logLevel: environment.LOG_LEVEL || 'warn',
+    appDirectory: readAppDirectory(environment.DEMO_APP_DIR),
   };
+}
+
+/** DEMO_APP_DIR must name a folder holding an index.html: anything else would serve only 404s. */
+function readAppDirectory(text: string | undefined): string | null {
+  if (text === undefined || text === '') return null;
+  const folder = resolve(text);
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new Error(`DEMO_APP_DIR must name a folder (such as examples/spa), not "${text}"`);
+  if (!existsSync(join(folder, 'index.html')))
+    throw new Error(`DEMO_APP_DIR must hold an index.html (the app's page): none in "${text}"`);
+  return folder;
 }

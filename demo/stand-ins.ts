@@ -47,6 +47,7 @@ export async function startDemoStandIns(
   });
   const app = await startDemoAppServer({
     listen: listen(settings.ports.app),
+    folder: settings.appDirectory,
     async revoke() {
       for (const account of signedInAccounts) await identityProvider.revokeAccount(account);
       serviceNow.rejectAccessTokens();

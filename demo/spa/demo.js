@@ -1,40 +1,97 @@
-// The demo SPA: plain DOM code calling the gateway on its own origin; it never sees a token.
+// The demo SPA on the gateway's client module (/auth/client.js): plain DOM code, no token ever in the page.
+import {
+  createClient,
+  LoginCancelledError,
+  LoginFailedError,
+  PopupBlockedError,
+  ProviderUnavailableError,
+  ReauthRequiredError,
+} from '/auth/client.js';
+import { describeUser, show } from './output.js';
 
-const output = document.getElementById('output');
-const outputTitle = document.getElementById('output-title');
 const actionLink = document.getElementById('action-link');
+const autoSignIn = document.getElementById('auto-sign-in');
 
-/** Every call to the gateway's API paths carries `X-CSRF: 1` (contract §4). */
-function callGateway(method, path, init = {}) {
-  return fetch(path, {
-    method,
-    credentials: 'same-origin',
-    ...init,
-    headers: { 'X-CSRF': '1', ...init.headers },
-  });
+/**
+ * `throw` (the default) hands the reauth case to the page, which shows it with a sign-in button;
+ * `popup` lets the module sign in again in a popup and retry the call once (the checkbox).
+ */
+let client = createClient();
+autoSignIn.addEventListener('change', () => {
+  client = createClient({ onReauth: autoSignIn.checked ? 'popup' : 'throw' });
+});
+
+/** Why the gateway wants a new sign-in, by the reauth payload's `reason` (contract §4). */
+const reasons = {
+  no_session: 'there is no session: sign in first',
+  session_expired: 'the session expired',
+  not_connected: 'this session has not connected that provider yet',
+  refresh_failed: 'the identity provider refused to renew the access token',
+  upstream_rejected: 'the API refused even a freshly renewed token',
+  claims_challenge: 'the API asks for a new sign-in meeting further conditions (claims challenge)',
+};
+
+/**
+ * One call through the gateway: `present` shows its answer (whatever the status: an upstream's own
+ * 403 or 404 is an answer too), or the page shows the reauth / "try again later" state it met.
+ */
+async function call(label, send, present = showBody) {
+  try {
+    await present(label, await send(client));
+  } catch (error) {
+    if (error instanceof ReauthRequiredError) return offerSignIn(label, () => call(label, send, present), error);
+    if (error instanceof ProviderUnavailableError) return offerRetry(label, () => call(label, send, present), error);
+    throw error;
+  }
 }
 
-function show(title, body) {
-  outputTitle.textContent = title;
-  output.textContent = typeof body === 'string' ? body : JSON.stringify(body, null, 2);
-  actionLink.replaceChildren();
-}
-
-async function showResponse(label, response) {
+async function showBody(label, response) {
   const type = response.headers.get('content-type') ?? '';
   const body = type.includes('json') ? await response.json() : await response.text();
   show(`${label} → ${response.status}`, body);
-  if (body?.type === 'urn:bff:reauth-required') await offerSignIn(body);
-  return body;
 }
 
-/** The reauth payload says which provider and where: offer exactly that sign-in. */
-async function offerSignIn(reauth) {
+/** The reauth case: which provider, why, and a button that signs in (popup) and retries the call. */
+async function offerSignIn(label, retry, reauth) {
+  const { provider, reason, providerError, loginUrl } = reauth;
+  show(`${label} → 401`, { error: reauth.name, provider, reason, providerError, loginUrl });
+  const why = reasons[reason] ?? reason;
+  // With onReauth: 'popup' the module already tried; `cause` says why its popup did not help.
+  const popupProblem = reauth.cause instanceof Error ? ` (${reauth.cause.message})` : '';
+  const button = actionButton('reauth-sign-in', `Sign in to ${provider} again`, async () => {
+    // Straight from the click: browsers open popups only from a user gesture. loginUrl may carry
+    // a claims challenge, which the new sign-in must satisfy.
+    await client.login(provider, { mode: 'popup', loginUrl });
+    await refreshSession();
+    await retry();
+  });
+  const text = document.createElement('span');
+  text.id = 'reauth-reason';
+  text.textContent = `Sign-in required: ${why}${popupProblem}. `;
+  actionLink.replaceChildren(text, button);
   await refreshSession();
-  const link = document.createElement('a');
-  link.href = `${reauth.login_url}?return_to=${encodeURIComponent('/')}`;
-  link.textContent = `Sign in to ${reauth.provider} again`;
-  actionLink.replaceChildren(link);
+}
+
+/** 503 from the gateway: the provider (or the store) is unreachable; the session is kept. */
+function offerRetry(label, retry, unavailable) {
+  const wait = unavailable.retryAfter === null ? 'in a moment' : `in ${unavailable.retryAfter} s`;
+  show(`${label} → 503 try again later`, {
+    error: unavailable.name,
+    type: unavailable.type,
+    retryAfter: unavailable.retryAfter,
+  });
+  const text = document.createElement('span');
+  text.textContent = `The provider cannot be reached right now; you stay signed in. Try again ${wait}. `;
+  actionLink.replaceChildren(text, actionButton('retry', 'Try again', retry));
+}
+
+function actionButton(id, label, action) {
+  const button = document.createElement('button');
+  button.id = id;
+  button.type = 'button';
+  button.textContent = label;
+  button.addEventListener('click', () => void action().catch(showFailure));
+  return button;
 }
 
 function describeProvider(status) {
@@ -44,12 +101,8 @@ function describeProvider(status) {
 }
 
 async function refreshSession() {
-  const response = await fetch('/auth/session', { credentials: 'same-origin' });
-  const session = await response.json();
-  document.getElementById('user').textContent =
-    session.user === null
-      ? 'Not signed in.'
-      : `Signed in as ${session.user.name ?? session.user.sub} (${session.user.email ?? 'no email'}).`;
+  const session = await client.session();
+  document.getElementById('user').textContent = describeUser(session);
   for (const provider of ['graph', 'servicenow']) {
     const cell = document.getElementById(`${provider}-status`);
     const status = session.providers[provider];
@@ -59,75 +112,49 @@ async function refreshSession() {
   return session;
 }
 
-/** A popup sign-in: resolves on the gateway's `bff:login` message from this origin only. */
-function signInInPopup(provider) {
-  const popup = window.open(
-    `/auth/login/${provider}?mode=popup`,
-    'bff-login',
-    'popup,width=520,height=680',
-  );
-  if (popup === null) return Promise.reject(new Error('the browser blocked the popup'));
-  return new Promise((resolve, reject) => {
-    const closedWatch = setInterval(() => {
-      if (popup.closed)
-        finish(() => reject(new Error('the popup was closed before sign-in ended')));
-    }, 500);
-    function onMessage(event) {
-      // Another window may post anything: only the gateway's own origin is believed.
-      if (event.origin !== window.location.origin) return;
-      if (event.data?.type !== 'bff:login' || event.data.provider !== provider) return;
-      finish(() => resolve(event.data));
-    }
-    function finish(settle) {
-      clearInterval(closedWatch);
-      window.removeEventListener('message', onMessage);
-      settle();
-    }
-    window.addEventListener('message', onMessage);
-  });
+/** The popup's own outcomes get their own titles; anything else is a failure of the page. */
+function showFailure(error) {
+  if (error instanceof LoginCancelledError) show('Sign-in cancelled', error.message);
+  else if (error instanceof PopupBlockedError) show('Popup blocked', error.message);
+  else if (error instanceof LoginFailedError)
+    show(`Sign-in to ${error.provider} failed`, { error: error.error });
+  else show('The page failed', String(error));
 }
 
 function on(id, action) {
-  document.getElementById(id).addEventListener('click', () => {
-    action().catch((error) => show('The page failed', String(error)));
-  });
+  document.getElementById(id).addEventListener('click', () => void action().catch(showFailure));
 }
 
-on('sign-in-graph', async () => {
-  window.location.assign(`/auth/login/graph?return_to=${encodeURIComponent('/')}`);
-});
+on('sign-in-graph', () => client.login('graph', { mode: 'redirect', returnTo: '/' }));
 on('connect-servicenow', async () => {
-  const result = await signInInPopup('servicenow');
-  show(`Popup sign-in to ServiceNow → ${result.ok ? 'connected' : result.error}`, result);
+  await client.login('servicenow', { mode: 'popup' });
+  show('Popup sign-in to ServiceNow → connected', { provider: 'servicenow', ok: true });
   await refreshSession();
 });
-on('graph-me', async () =>
-  showResponse('GET /graph/v1.0/me', await callGateway('GET', '/graph/v1.0/me')),
+on('graph-me', () => call('GET /graph/v1.0/me', (api) => api.graph('/v1.0/me')));
+on('graph-messages', () =>
+  call('GET /graph/v1.0/me/messages', (api) => api.graph('/v1.0/me/messages')),
 );
-on('graph-messages', async () =>
-  showResponse('GET /graph/v1.0/me/messages', await callGateway('GET', '/graph/v1.0/me/messages')),
+on('graph-download', () =>
+  call('Download', (api) => api.graph('/v1.0/download?bytes=1048576'), async (label, response) => {
+    if (!response.ok) return showBody(label, response);
+    const blob = await response.blob();
+    // A summary instead of 1 MiB of bytes in the page, and a link to save them.
+    show(`${label} → ${response.status}`, `${blob.size} bytes of ${response.headers.get('content-type')}`);
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(blob);
+    link.download = 'graph-download.bin';
+    link.textContent = 'Save the downloaded file';
+    actionLink.replaceChildren(link);
+  }),
 );
-on('graph-download', async () => {
-  const response = await callGateway('GET', '/graph/v1.0/download?bytes=1048576');
-  if (!response.ok) return void (await showResponse('Download', response));
-  const blob = await response.blob();
-  show(
-    `Download → ${response.status}`,
-    `${blob.size} bytes of ${response.headers.get('content-type')}`,
-  );
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(blob);
-  link.download = 'graph-download.bin';
-  link.textContent = 'Save the downloaded file';
-  actionLink.replaceChildren(link);
-});
-on('servicenow-incidents', async () =>
-  showResponse(
-    'GET /servicenow/api/now/table/incident',
-    await callGateway('GET', '/servicenow/api/now/table/incident?sysparm_limit=5'),
+on('servicenow-incidents', () =>
+  call('GET /servicenow/api/now/table/incident', (api) =>
+    api.servicenow('/api/now/table/incident?sysparm_limit=5'),
   ),
 );
 on('revoke', async () => {
+  // The demo app server's own endpoint (not the gateway's), so plain fetch.
   const response = await fetch('/demo/revoke', { method: 'POST', headers: { 'X-Demo': '1' } });
   show(
     `Revoked at the IdP → ${response.status}`,
@@ -135,10 +162,12 @@ on('revoke', async () => {
   );
 });
 on('logout', async () => {
-  const body = await showResponse('POST /auth/logout', await callGateway('POST', '/auth/logout'));
+  // redirect: false only to show the answer first; then on to the IdP's end-session page, which
+  // signs the browser out there too and comes back to PUBLIC_URL/.
+  const { endSessionUrl } = await client.logout({ redirect: false });
+  show('POST /auth/logout → 200', { end_session_url: endSessionUrl });
   await refreshSession();
-  // Entra's end-session endpoint signs the browser out there too, then comes back to PUBLIC_URL/.
-  if (typeof body.end_session_url === 'string') window.location.assign(body.end_session_url);
+  if (endSessionUrl !== null) window.location.assign(endSessionUrl);
 });
 
 // A redirect sign-in that failed comes back with bff_error / bff_provider (contract §3).

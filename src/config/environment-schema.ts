@@ -68,6 +68,28 @@ const tenantList = z
       .min(1, 'must list at least one tenant GUID'),
   );
 
+/**
+ * Client capabilities the gateway declares to Entra (`cp1`: it handles claims challenges, so Graph
+ * may send continuous-access-evaluation challenges and issue long-lived CAE tokens). Comma-separated.
+ */
+const capabilityList = z
+  .string()
+  .transform((text) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  )
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,32}$/, 'every entry must be a capability name such as cp1'),
+      )
+      .min(1, 'must name at least one capability (cp1)'),
+  );
+
 export const environmentSchema = z.object({
   PORT: integer(0, 65535).default(8080),
   HOST: nonEmpty.default('0.0.0.0'),
@@ -115,6 +137,7 @@ export const environmentSchema = z.object({
   ]),
   GRAPH_API_URL: absoluteUrl.default('https://graph.microsoft.com'),
   GRAPH_ROUTES: z.string().optional(),
+  GRAPH_CLIENT_CAPABILITIES: capabilityList.optional(),
 
   SERVICENOW_CLIENT_ID: nonEmpty.optional(),
   SERVICENOW_CLIENT_SECRET: nonEmpty.optional(),

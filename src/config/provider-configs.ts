@@ -64,6 +64,7 @@ export function buildGraphProvider(
     },
     apiUrl: withoutTrailingSlash(apiUrl),
     routes: parseRoutes('GRAPH_ROUTES', env.GRAPH_ROUTES, problems),
+    clientCapabilities: Object.freeze(env.GRAPH_CLIENT_CAPABILITIES ?? []),
     // Entra answers with RFC 6749 codes plus `suberror`: the generic classification covers it.
     refreshRejections: Object.freeze([]),
   });
@@ -142,6 +143,8 @@ export function buildServiceNowProvider(
     },
     apiUrl: withoutTrailingSlash(apiUrl),
     routes: parseRoutes('SERVICENOW_ROUTES', env.SERVICENOW_ROUTES, problems),
+    // ServiceNow has no claims request parameter.
+    clientCapabilities: Object.freeze([]),
     refreshRejections: serviceNowRefreshRejections,
   });
 }

@@ -62,6 +62,11 @@ export interface ProviderConfig {
   /** Upstream API base: `/graph/{rest}` is forwarded to `${apiUrl}/{rest}`. */
   readonly apiUrl: URL;
   readonly routes: readonly RouteRule[];
+  /**
+   * Client capabilities declared in the `claims` request parameter of every authorization and
+   * refresh request (`GRAPH_CLIENT_CAPABILITIES=cp1`: continuous access evaluation). Empty: none.
+   */
+  readonly clientCapabilities: readonly string[];
   /** Provider-specific refresh answers that mean "sign in again" (beyond the RFC 6749 codes). */
   readonly refreshRejections: readonly RefreshRejectionAnswer[];
 }

@@ -33,6 +33,8 @@ export type GatewayErrorCode =
   | 'store_unavailable'
   | 'upstream_unreachable'
   | 'upstream_timeout'
+  | 'invalid_handoff'
+  | 'invalid_sso_token'
   | 'internal_error';
 
 export interface GatewayErrorOptions {

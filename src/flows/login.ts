@@ -1,8 +1,15 @@
 // Starts a login: validates the browser's query, then builds the authorization request (PKCE S256, state, nonce).
 import * as oauth from 'oauth4webapi';
 import { GatewayError } from '../errors/gateway-error.ts';
-import type { LoginMode, PendingLogin } from '../session/pending-logins.ts';
+import { isPlausibleHandoffId } from '../session/handoff-cookie.ts';
+import { loginModes, type LoginMode, type PendingLogin } from '../session/pending-logins.ts';
 import type { ResolvedProvider } from './authorization-servers.ts';
+import {
+  claimsParameter,
+  decodeClaimsChallenge,
+  maximumEncodedClaimsLength,
+  type ClaimsRequest,
+} from './claims-request.ts';
 import { validateReturnTo } from './return-to.ts';
 
 export interface LoginRequest {
@@ -11,9 +18,12 @@ export interface LoginRequest {
   readonly prompt: string | null;
   readonly loginHint: string | null;
   readonly domainHint: string | null;
+  /** Handoff mode (contract §6): the app context's handoff id; null in the other modes. */
+  readonly handoffId: string | null;
+  /** A claims challenge to satisfy (`claims`, base64 JSON from a reauth payload's login_url), decoded. */
+  readonly claims: ClaimsRequest | null;
 }
 
-const loginModes: readonly string[] = ['redirect', 'popup'];
 // OpenID Connect Core §3.1.2.1: prompt is a space-separated list of these values.
 const promptValues = new Set(['none', 'login', 'consent', 'select_account']);
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -28,7 +38,8 @@ export function parseLoginRequest(
     throw new GatewayError(400, 'invalid_request', message);
   };
   const mode = query('mode') ?? 'redirect';
-  if (!loginModes.includes(mode)) invalid('mode must be "redirect" or "popup"');
+  if (!(loginModes as readonly string[]).includes(mode))
+    invalid('mode must be "redirect", "popup" or "handoff"');
   const prompt = query('prompt') ?? null;
   if (prompt !== null && !prompt.split(' ').every((value) => promptValues.has(value))) {
     invalid('prompt must be a space-separated list of none, login, consent, select_account');
@@ -46,7 +57,41 @@ export function parseLoginRequest(
     prompt,
     loginHint: hint('login_hint'),
     domainHint: hint('domain_hint'),
+    handoffId: parseHandoffId(mode, query('handoff_id')),
+    claims: claimsChallenge(query('claims'), invalid),
   };
+}
+
+/** The `claims` parameter of contract §6: base64 of a JSON claims request, bounded, or a 400. */
+function claimsChallenge(
+  value: string | undefined,
+  invalid: (message: string) => never,
+): ClaimsRequest | null {
+  if (value === undefined) return null;
+  return (
+    decodeClaimsChallenge(value) ??
+    invalid(
+      `claims must be base64 of a JSON claims request of at most ${maximumEncodedClaimsLength} characters`,
+    )
+  );
+}
+
+/**
+ * Handoff mode needs the id of the handoff the app context started (its code is bound to it); the
+ * id is meaningless in any other mode, so it is refused there rather than silently ignored.
+ */
+function parseHandoffId(mode: string, handoffId: string | undefined): string | null {
+  if (mode !== 'handoff') {
+    if (handoffId === undefined) return null;
+    throw new GatewayError(400, 'invalid_request', 'handoff_id is only allowed with mode=handoff');
+  }
+  if (!isPlausibleHandoffId(handoffId))
+    throw new GatewayError(
+      400,
+      'invalid_request',
+      'handoff_id must be the id POST /auth/handoff answered (43 base64url characters)',
+    );
+  return handoffId;
 }
 
 /**
@@ -84,6 +129,9 @@ export async function startLogin(
   if (request.prompt !== null) parameters.set('prompt', request.prompt);
   if (request.loginHint !== null) parameters.set('login_hint', request.loginHint);
   if (request.domainHint !== null) parameters.set('domain_hint', request.domainHint);
+  // OpenID Connect Core §5.5: the declared capabilities and the challenge's claims, as JSON.
+  const claims = claimsParameter(provider.config.clientCapabilities, request.claims);
+  if (claims !== null) parameters.set('claims', claims);
   return {
     authorizationUrl: url,
     state,
@@ -93,7 +141,9 @@ export async function startLogin(
       nonce,
       returnTo: request.returnTo,
       mode: request.mode,
-      joinSessionId,
+      // A handoff login never joins the sign-in window's session: its result goes to the app context.
+      joinSessionId: request.mode === 'handoff' ? null : joinSessionId,
+      handoffId: request.handoffId,
     },
   };
 }

@@ -2,6 +2,7 @@
 import * as oauth from 'oauth4webapi';
 import type { ProviderTokens } from '../session/session-types.ts';
 import type { ResolvedProvider } from './authorization-servers.ts';
+import { claimsParameter } from './claims-request.ts';
 import { LoginFailure } from './login-failure.ts';
 import { isKeySetOutage } from './provider-reachability.ts';
 import {
@@ -33,8 +34,9 @@ export async function redeemRefreshToken(
       provider.client,
       provider.clientAuthentication,
       tokens.refreshToken,
-      // The scopes are those of the grant: the server keeps them (RFC 6749 §6).
-      httpOptions,
+      // The scopes are those of the grant: the server keeps them (RFC 6749 §6). The declared
+      // client capabilities go with every refresh too, or Entra issues a token without them.
+      { ...httpOptions, additionalParameters: refreshParameters(provider) },
     );
     answer = {
       status: response.status,
@@ -51,6 +53,12 @@ export async function redeemRefreshToken(
   } catch (error) {
     throw classifyRefreshFailure(provider.config, error, answer);
   }
+}
+
+/** `claims` carrying the client capabilities (GRAPH_CLIENT_CAPABILITIES), when declared. */
+function refreshParameters(provider: ResolvedProvider): Record<string, string> {
+  const claims = claimsParameter(provider.config.clientCapabilities, null);
+  return claims === null ? {} : { claims };
 }
 
 /** Entra multi-tenant: a refresh's ID token names its own tenant's issuer, checked against the allow-list. */

@@ -6,11 +6,17 @@ import { strictTransportSecurity } from './security-headers.ts';
 
 /**
  * The gateway's cookies, in both spellings: `__Host-…` when PUBLIC_URL is https, plain otherwise
- * (session-cookie.ts, login-cookie.ts). Both are matched whatever the current scheme, so a cookie
- * left from another configuration never reaches the app either. A new gateway cookie (the handoff
- * cookie) must be added here: the app must neither read one nor set one.
+ * (session-cookie.ts, login-cookie.ts, handoff-cookie.ts). Both are matched whatever the current scheme, so a cookie
+ * left from another configuration never reaches the app either. Every new gateway cookie must be
+ * added here: the app must neither read one nor set one.
  */
-const gatewayCookieNames: readonly string[] = ['bff-session', '__host-bff-session'];
+const gatewayCookieNames: readonly string[] = [
+  'bff-session',
+  '__host-bff-session',
+  // handoff-cookie.ts: the app context's pending handoff sign-in (contract §6).
+  'bff-handoff',
+  '__host-bff-handoff',
+];
 /** Pending-login cookies are named `bff-login-<16 characters of the state's hash>`. */
 const gatewayCookiePrefixes: readonly string[] = ['bff-login-', '__host-bff-login-'];
 

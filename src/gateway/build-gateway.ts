@@ -13,6 +13,8 @@ import { createMetrics } from '../observability/metrics.ts';
 import { createForwarder, type Forwarder } from '../proxy/forwarder.ts';
 import { createCookieSealer } from '../session/cookie-sealer.ts';
 import { createStore } from '../session/create-store.ts';
+import { createHandoffCodes } from '../session/handoff-codes.ts';
+import { createHandoffCookie } from '../session/handoff-cookie.ts';
 import { createLoginCookie } from '../session/login-cookie.ts';
 import { createLogoutTokenClaims } from '../session/logout-token-claims.ts';
 import { createLoginStateClaims } from '../session/pending-logins.ts';
@@ -60,6 +62,13 @@ export function buildGateway(
         upstreamTimeoutMs: config.upstreamTimeoutMs,
         logger,
         observeUpstream: (status, seconds) => metrics.observeUpstream(provider.id, status, seconds),
+        // Contract §6: links back into the upstream point at its mount (`/graph`, as the proxy routes
+        // mount it). Only Graph speaks OData; ServiceNow's links are `Link` headers, rewritten for both.
+        links: {
+          publicOrigin: config.publicOrigin,
+          mountPrefix: `/${provider.id}`,
+          rewriteODataLinks: provider.id === 'graph',
+        },
       }),
     );
   }
@@ -109,6 +118,8 @@ export function buildGateway(
       now,
     }),
     loginCookie: createLoginCookie({ sealer, secure: config.secureCookies, now }),
+    handoffCookie: createHandoffCookie({ sealer, secure: config.secureCookies, now }),
+    handoffCodes: createHandoffCodes({ store, cipher, keys, logger, now }),
     metrics,
   };
   return {

@@ -8,11 +8,14 @@ import { toProblem } from './problem.ts';
 import { countReauthAnswer, requestMetrics } from './request-metrics.ts';
 import { registerAppRoutes } from './routes/app-routes.ts';
 import { registerBackChannelLogoutRoute } from './routes/backchannel-logout-route.ts';
+import { registerClientRoutes } from './routes/client-routes.ts';
+import { registerHandoffRoutes } from './routes/handoff-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerLoginRoutes } from './routes/login-routes.ts';
 import { registerLogoutRoutes } from './routes/logout-routes.ts';
 import { registerProxyRoutes } from './routes/proxy-routes.ts';
 import { registerSessionRoute } from './routes/session-route.ts';
+import { registerSsoRoute } from './routes/sso-route.ts';
 import { securityHeaders } from './security-headers.ts';
 
 export function createApp(deps: GatewayDependencies): Hono<GatewayEnv> {
@@ -25,6 +28,9 @@ export function createApp(deps: GatewayDependencies): Hono<GatewayEnv> {
   registerSessionRoute(app, deps);
   registerLogoutRoutes(app, deps);
   registerBackChannelLogoutRoute(app, deps);
+  registerHandoffRoutes(app, deps);
+  registerSsoRoute(app, deps);
+  registerClientRoutes(app, deps);
   registerProxyRoutes(app, deps);
   // Last: only what no gateway route answered reaches the app.
   registerAppRoutes(app, deps);

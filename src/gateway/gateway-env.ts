@@ -8,6 +8,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { PrometheusMetrics } from '../observability/metrics.ts';
 import type { AppForwarder } from '../proxy/app-forwarder.ts';
 import type { Forwarder } from '../proxy/forwarder.ts';
+import type { HandoffCodes } from '../session/handoff-codes.ts';
+import type { HandoffCookie } from '../session/handoff-cookie.ts';
 import type { LoginCookie } from '../session/login-cookie.ts';
 import type { LogoutTokenClaims } from '../session/logout-token-claims.ts';
 import type { LoginStateClaims } from '../session/pending-logins.ts';
@@ -30,6 +32,9 @@ export interface GatewayDependencies {
   readonly loginStateClaims: LoginStateClaims;
   readonly sessionCookie: SessionCookie;
   readonly loginCookie: LoginCookie;
+  /** Handoff sign-in (contract §6): the app context's sealed handoff, and the one-time codes. */
+  readonly handoffCookie: HandoffCookie;
+  readonly handoffCodes: HandoffCodes;
   readonly authorizationServers: AuthorizationServers;
   /** Back-channel logout: verifies logout tokens, and remembers their `jti` so each works once. */
   readonly logoutTokens: LogoutTokenVerifier;

@@ -27,6 +27,8 @@ const problemTypes: Readonly<Record<GatewayErrorCode, { type: string; title: str
   store_unavailable: { type: 'urn:bff:store-unavailable', title: 'Session store unavailable' },
   upstream_unreachable: { type: 'urn:bff:upstream-unreachable', title: 'Upstream unreachable' },
   upstream_timeout: { type: 'urn:bff:upstream-timeout', title: 'Upstream timed out' },
+  invalid_handoff: { type: 'urn:bff:invalid-handoff', title: 'Handoff code refused' },
+  invalid_sso_token: { type: 'urn:bff:invalid-sso-token', title: 'Invalid Office SSO token' },
   internal_error: { type: 'urn:bff:internal-error', title: 'Internal error' },
 };
 

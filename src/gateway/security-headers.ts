@@ -30,7 +30,9 @@ export const everyAnswerHeaders: readonly HeaderRule[] = [
  */
 export const authAnswerHeaders: readonly HeaderRule[] = [
   // RFC 9111 §5.2.2.5: personal answers (session state, a fresh login cookie) are never stored.
-  { name: 'Cache-Control', value: 'no-store' },
+  // A route's own value wins: /auth/client.js is the same public code for everyone and says
+  // `no-cache` (revalidate with its ETag); every personal /auth answer sets none or `no-store`.
+  { name: 'Cache-Control', value: 'no-store', unlessRouteSetOne: true },
   // W3C Referrer Policy: the callback URL carries the authorization code; never send it onwards.
   { name: 'Referrer-Policy', value: 'no-referrer' },
   // RFC 7034: clickjacking of the login flow, for browsers without CSP frame-ancestors.

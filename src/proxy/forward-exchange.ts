@@ -5,13 +5,14 @@ import type {
   IncomingMessage,
   ServerResponse,
 } from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import type { Options as ProxyOptions } from 'http-proxy-middleware';
 import type { GatewayError } from '../errors/gateway-error.ts';
 import type { ForwarderOptions, ForwardOutcome, ForwardRequest } from './forwarder.ts';
 import { forwardableRequestHeaders, returnableResponseHeaders } from './header-policy.ts';
 import { HeaderWaitTimer } from './header-wait-timer.ts';
 import type { ReplayableBody } from './replayable-body.ts';
+import type { ResponseLinks } from './response-links.ts';
 import {
   failureCode,
   toUpstreamGatewayError,
@@ -21,6 +22,12 @@ import {
 export interface ExchangeSettlement {
   resolve(outcome: ForwardOutcome): void;
   reject(error: GatewayError): void;
+}
+
+/** The forwarder's options, with what it built from them once. */
+export interface ExchangeOptions extends ForwarderOptions {
+  /** Rewrites links back into the upstream (contract §6); null: answers relayed as they came. */
+  readonly responseLinks: ResponseLinks | null;
 }
 
 /** The per-request copy of the proxy options http-proxy-middleware hands httpxy. */
@@ -35,7 +42,7 @@ export const relayed: ForwardOutcome = Object.freeze({ kind: 'relayed' });
 export class Exchange {
   readonly #incoming: IncomingMessage;
   readonly #outgoing: ServerResponse;
-  readonly #options: ForwarderOptions;
+  readonly #options: ExchangeOptions;
   readonly #settlement: ExchangeSettlement;
   readonly #request: ForwardRequest;
   readonly #original: { readonly url: string | undefined; readonly headers: IncomingHttpHeaders };
@@ -54,7 +61,7 @@ export class Exchange {
     incoming: IncomingMessage,
     outgoing: ServerResponse,
     request: ForwardRequest,
-    options: ForwarderOptions,
+    options: ExchangeOptions,
     settlement: ExchangeSettlement,
   ) {
     this.#incoming = incoming;
@@ -142,15 +149,35 @@ export class Exchange {
       this.#intercept(upstreamResponse);
       return;
     }
+    let bodyStages: Transform[] | null;
     try {
+      const headers = returnableResponseHeaders(upstreamResponse.headers);
+      bodyStages = this.#options.responseLinks?.prepare(this.#logFields.method, status, headers) ?? null;
       // writeHead marks the headers as sent at once: no upstream header can leak into a later problem.
-      this.#outgoing.writeHead(status, returnableResponseHeaders(upstreamResponse.headers));
+      this.#outgoing.writeHead(status, headers);
     } catch (error) {
       this.failed(error);
       return;
     }
     this.#status = status;
-    upstreamResponse.pipe(this.#outgoing);
+    if (bodyStages === null) upstreamResponse.pipe(this.#outgoing);
+    else this.#pipeThrough(upstreamResponse, bodyStages);
+  }
+
+  /**
+   * A body whose links are rewritten streams through its stages with backpressure end to end
+   * (`pipe`, like the plain body: httpxy already ties the upstream response and the browser's
+   * together, each destroyed when the other closes early). A stage that fails (a corrupt gzip
+   * stream) ends the answer like an upstream that broke off: the connection is closed, so the
+   * browser never takes a truncated body for a whole one.
+   */
+  #pipeThrough(upstreamResponse: IncomingMessage, stages: Transform[]): void {
+    let source: Readable = upstreamResponse;
+    for (const stage of stages) {
+      stage.once('error', (error) => this.failed(error));
+      source = source.pipe(stage);
+    }
+    source.pipe(this.#outgoing);
   }
 
   failed(error: unknown): void {

@@ -3,8 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../observability/logger.ts';
-import { Exchange, relayed } from './forward-exchange.ts';
+import { Exchange, relayed, type ExchangeOptions } from './forward-exchange.ts';
 import type { ReplayableBody } from './replayable-body.ts';
+import { createResponseLinks } from './response-links.ts';
 import { createKeepAliveAgent, validatedApiUrl } from './upstream-agent.ts';
 import { failureCode } from './upstream-failure.ts';
 
@@ -18,6 +19,18 @@ export interface ForwarderOptions {
    * failed to answer (`null`: unreachable, timeout); never when the browser left first.
    */
   readonly observeUpstream?: (status: number | null, seconds: number) => void;
+  /**
+   * Absolute links back into this upstream become links through the gateway (contract §6): `Location`
+   * and `Link` headers always, JSON `@odata.nextLink` / `@odata.deltaLink` values when
+   * `rewriteODataLinks`. Absent: every answer is relayed as it came.
+   */
+  readonly links?: {
+    /** PUBLIC_URL's origin, without a trailing slash. */
+    readonly publicOrigin: string;
+    /** Where the gateway mounts this upstream (`/graph`). */
+    readonly mountPrefix: string;
+    readonly rewriteODataLinks: boolean;
+  };
 }
 
 export interface ForwardRequest {
@@ -62,6 +75,14 @@ const methodsNeverForwarded: ReadonlySet<string> = new Set(['TRACE', 'TRACK', 'C
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const target = validatedApiUrl(options.apiUrl);
   const agent = createKeepAliveAgent(target);
+  // Built once: every answer then costs a prefix comparison per link header, and a JSON check.
+  const exchangeOptions: ExchangeOptions = {
+    ...options,
+    responseLinks:
+      options.links === undefined
+        ? null
+        : createResponseLinks({ apiUrl: target, ...options.links }),
+  };
   /** The latest exchange of each browser request: a replay replaces the one its 401 ended. */
   const exchanges = new WeakMap<IncomingMessage, Exchange>();
   // Created once: httpxy keeps one event emitter and the agent keeps the pool across requests.
@@ -115,7 +136,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           reject(new TypeError('a request forwarded again must carry the body it was read into'));
           return;
         }
-        const exchange = new Exchange(incoming, outgoing, request, options, { resolve, reject });
+        const exchange = new Exchange(incoming, outgoing, request, exchangeOptions, {
+          resolve,
+          reject,
+        });
         exchanges.set(incoming, exchange);
         outgoing.once('close', () => exchange.outgoingClosed());
         exchange.begin();

@@ -2,7 +2,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { providerIds, type ProviderId } from '../config/types.ts';
 import type { CookieSealer } from './cookie-sealer.ts';
-import { pendingLoginTtlSeconds, type LoginMode, type PendingLogin } from './pending-logins.ts';
+import {
+  loginModes,
+  pendingLoginTtlSeconds,
+  type LoginMode,
+  type PendingLogin,
+} from './pending-logins.ts';
 import type { CookieAttributes } from './session-cookie.ts';
 
 export interface LoginCookie {
@@ -23,7 +28,6 @@ export interface LoginCookie {
 /** At most this many logins in flight per browser (several tabs); older ones are abandoned. */
 const maximumPendingLogins = 3;
 const statePattern = /^[A-Za-z0-9_-]{22,128}$/;
-const loginModes: readonly string[] = ['redirect', 'popup'];
 
 /** Whether a `state` query value has the shape this gateway issues (checked before any lookup). */
 export function isPlausibleState(state: string | undefined): state is string {
@@ -59,6 +63,7 @@ export function createLoginCookie(options: {
           returnTo: pending.returnTo,
           mode: pending.mode,
           joinSessionId: pending.joinSessionId ?? '',
+          handoffId: pending.handoffId ?? '',
         },
         pendingLoginTtlSeconds,
       ),
@@ -84,6 +89,8 @@ function sameState(sealed: unknown, state: string): boolean {
 /** The seal is authenticated, so this only guards against a seal of another shape (an older version). */
 function pendingLoginFrom(data: Record<string, unknown>): PendingLogin | null {
   const { provider, codeVerifier, nonce, returnTo, mode, joinSessionId } = data;
+  // Absent in a cookie sealed before handoff mode existed: a login in flight across an upgrade still completes.
+  const handoffId = data.handoffId ?? '';
   if (
     typeof provider !== 'string' ||
     !providerIds.includes(provider as ProviderId) ||
@@ -91,8 +98,11 @@ function pendingLoginFrom(data: Record<string, unknown>): PendingLogin | null {
     typeof nonce !== 'string' ||
     typeof returnTo !== 'string' ||
     typeof mode !== 'string' ||
-    !loginModes.includes(mode) ||
-    typeof joinSessionId !== 'string'
+    !(loginModes as readonly string[]).includes(mode) ||
+    typeof joinSessionId !== 'string' ||
+    typeof handoffId !== 'string' ||
+    // A handoff login always names its handoff id, and only a handoff login does.
+    (mode === 'handoff') !== (handoffId !== '')
   ) {
     return null;
   }
@@ -103,5 +113,6 @@ function pendingLoginFrom(data: Record<string, unknown>): PendingLogin | null {
     returnTo,
     mode: mode as LoginMode,
     joinSessionId: joinSessionId === '' ? null : joinSessionId,
+    handoffId: handoffId === '' ? null : handoffId,
   };
 }

@@ -3,7 +3,9 @@ import type { ProviderId } from '../config/types.ts';
 import type { Store } from './store.ts';
 import type { StoreKeys } from './store-keys.ts';
 
-export type LoginMode = 'redirect' | 'popup';
+/** How the login ends: a redirect, a popup's postMessage, or a handoff code for another context (contract §6). */
+export const loginModes = ['redirect', 'popup', 'handoff'] as const;
+export type LoginMode = (typeof loginModes)[number];
 
 export interface PendingLogin {
   readonly provider: ProviderId;
@@ -13,8 +15,10 @@ export interface PendingLogin {
   /** An absolute URL on PUBLIC_URL's origin, already validated. */
   readonly returnTo: string;
   readonly mode: LoginMode;
-  /** The session this login joins (a second provider), or null for a new one. */
+  /** The session this login joins (a second provider), or null for a new one (always null in handoff mode). */
   readonly joinSessionId: string | null;
+  /** Handoff mode: the app context's handoff id the one-time code is bound to; null otherwise. */
+  readonly handoffId: string | null;
 }
 
 /** Contract §3: a pending login expires after 10 minutes. */

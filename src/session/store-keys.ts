@@ -26,6 +26,11 @@ export interface StoreKeys {
   providerSessionSessions(issuer: string, providerSessionId: string): string;
   /** Marks a back-channel logout token's `jti` as seen (replay defence, Back-Channel Logout §2.6). */
   usedLogoutToken(issuer: string, tokenId: string): string;
+  /**
+   * A completed handoff sign-in waiting for its one-time code (contract §6). Named by the digest of
+   * the handoff id AND the code: a context without the matching handoff cookie cannot find, nor burn, it.
+   */
+  handoffCode(handoffId: string, code: string): string;
 }
 
 export function createStoreKeys(prefix: string): StoreKeys {
@@ -43,6 +48,7 @@ export function createStoreKeys(prefix: string): StoreKeys {
       `${prefix}sid-sessions:${issuerScoped(issuer, providerSessionId)}`,
     usedLogoutToken: (issuer, tokenId) =>
       `${prefix}logout-token-used:${issuerScoped(issuer, tokenId)}`,
+    handoffCode: (handoffId, code) => `${prefix}handoff:${secretDigest(`${handoffId}\n${code}`)}`,
   };
 }
 

@@ -37,6 +37,23 @@ describe('npm run demo', () => {
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await page.text()).toContain('<script type="module" src="/demo.js">');
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // The Office-dialog pages, the client module they import (same origin: script-src 'self'),
+    // and nothing the app folder does not hold.
+    for (const [path, type] of [
+      ['office-host.html', /^text\/html/],
+      ['handoff-complete.js', /^text\/javascript/],
+      ['auth/client.js', /^text\/javascript/],
+    ] as const) {
+      const file = await fetch(`${url!}${path}`);
+      expect(file.status, path).toBe(200);
+      expect(file.headers.get('content-type'), path).toMatch(type);
+      await file.text();
+    }
+    for (const path of ['settings.ts', '%2e%2e/settings.ts', 'missing.js']) {
+      const refused = await fetch(`${url!}${path}`);
+      expect(refused.status, path).toBe(404);
+      await refused.text();
+    }
     // The revoke button's endpoint wants a custom header, which no cross-site form can send.
     const forged = await fetch(`${url!}demo/revoke`, { method: 'POST' });
     expect(forged.status).toBe(400);
@@ -57,5 +74,21 @@ describe('npm run demo', () => {
     // The demo's credentials are demo values, and still never printed.
     expect(output).not.toContain('demo-graph-secret');
     expect(output).not.toContain('demo-servicenow-secret');
+  });
+
+  it('refuses a DEMO_APP_DIR that names no app folder, in one line naming the variable, and exits 1', async () => {
+    const [, ...args] = (scripts.demo ?? '').split(' ');
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', DEMO_APP_DIR: 'examples/nowhere' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let errors = '';
+    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString('utf8')));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(errors).toBe(
+      'bff-gateway demo: DEMO_APP_DIR must name a folder (such as examples/spa), not "examples/nowhere"\n',
+    );
   });
 });

@@ -42,3 +42,16 @@ export async function connectServiceNowInPopup(page: Page): Promise<void> {
   // Polled, not awaited as an event: a fast popup may have closed before a listener was attached.
   await expect.poll(() => popup.isClosed()).toBe(true);
 }
+
+/** A sign-in popup that `trigger` opens: the stand-in IdP's page in the popup, which closes itself at the end. */
+export async function signInInPopup(
+  page: Page,
+  trigger: () => Promise<unknown>,
+  userName: string,
+): Promise<void> {
+  const [popup] = await Promise.all([page.waitForEvent('popup'), trigger()]);
+  await popup.waitForSelector('input[name=name]');
+  await popup.fill('input[name=name]', userName);
+  await popup.click('button[value=sign-in]');
+  await expect.poll(() => popup.isClosed()).toBe(true);
+}

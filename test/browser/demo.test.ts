@@ -10,6 +10,7 @@ import {
   connectServiceNowInPopup,
   press,
   screenshots,
+  signInInPopup,
   signInWithMicrosoft,
   snap,
 } from './demo-steps.ts';
@@ -63,7 +64,9 @@ describe('the demo in Chromium', () => {
     await popup.waitForLoadState('load');
     await new Promise((resolve) => setTimeout(resolve, 300));
     await popup.close();
-    await expect.poll(() => page.textContent('#output-title')).toBe('The page failed');
+    // The forged success was ignored: closing the popup is a cancelled sign-in, nothing connected.
+    await expect.poll(() => page.textContent('#output-title')).toBe('Sign-in cancelled');
+    expect(await page.getAttribute('#servicenow-status', 'data-connected')).toBe('false');
     await context.close();
   });
 
@@ -109,19 +112,22 @@ describe('the demo in Chromium', () => {
     // Revoked at the IdP: the next call is refused upstream, the refresh rejected → reauth payload.
     await press(page, 'revoke', /^Revoked at the IdP → 200$/);
     const reauth = JSON.parse(await press(page, 'graph-me', /→ 401$/)) as Record<string, unknown>;
-    expect(reauth).toMatchObject({
-      type: 'urn:bff:reauth-required',
+    // The client module's ReauthRequiredError, with the reauth payload's members.
+    expect(reauth).toEqual({
+      error: 'ReauthRequiredError',
       provider: 'graph',
       reason: 'refresh_failed',
-      provider_error: 'invalid_grant',
-      login_url: '/auth/login/graph',
+      providerError: 'invalid_grant',
+      loginUrl: `${demo.url}auth/login/graph`,
     });
-    // The page offers the sign-in the payload names, and the session now says so too.
-    expect(await page.getAttribute('#action-link a', 'href')).toBe(
-      '/auth/login/graph?return_to=%2F',
-    );
+    // The page says why, offers the sign-in the payload names, and the session now says so too.
+    expect(await page.textContent('#reauth-reason')).toContain('refused to renew');
     await expect.poll(() => page.getAttribute('#graph-status', 'data-connected')).toBe('false');
     await snap(page, '4-reauth');
+    // Signed in again in a popup, the page retries the call that met the reauth.
+    await signInInPopup(page, () => page.click('#reauth-sign-in'), 'bob');
+    await expect.poll(() => page.textContent('#output-title')).toBe('GET /graph/v1.0/me → 200');
+    await expect.poll(() => page.getAttribute('#graph-status', 'data-connected')).toBe('true');
 
     // No token anywhere the page can see: its DOM, its storage, its cookies, what it received.
     const visible = await page.evaluate(() =>
@@ -157,4 +163,50 @@ describe('the demo in Chromium', () => {
     for (const secret of demo.issuedSecrets()) expect(gatewayLog.join('\n')).not.toContain(secret);
     await context.close();
   }, 60_000);
+
+  it('with "sign in again automatically" ticked, a revoked grant opens the sign-in popup by itself and the call is retried once', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(demo.url);
+    await signInWithMicrosoft(page, demo.url, 'dave');
+    await press(page, 'revoke', /^Revoked at the IdP → 200$/);
+    await page.check('#auto-sign-in');
+    // No reauth state in between: the module signs in in the popup, then resends the call.
+    await signInInPopup(page, () => page.click('#graph-me'), 'dave');
+    await expect.poll(() => page.textContent('#output-title')).toBe('GET /graph/v1.0/me → 200');
+    expect(JSON.parse((await page.textContent('#output')) ?? '')).toMatchObject({
+      displayName: 'Dave',
+    });
+    await context.close();
+  }, 30_000);
+
+  it("shows the gateway's 503 as \"try again later\" with its Retry-After, and the retry button sends the call again", async () => {
+    const context = await browser.newContext();
+    // The demo cannot take its IdP down: the gateway's answer to that case, as contract §4 writes it.
+    let unavailable = true;
+    await context.route('**/graph/v1.0/me', (route) =>
+      unavailable
+        ? route.fulfill({
+            status: 503,
+            headers: { 'content-type': 'application/problem+json', 'retry-after': '30' },
+            body: JSON.stringify({ type: 'urn:bff:provider-unavailable', status: 503 }),
+          })
+        : route.continue(),
+    );
+    const page = await context.newPage();
+    await page.goto(demo.url);
+    const answer = await press(page, 'graph-me', /^GET \/graph\/v1\.0\/me → 503 try again later$/);
+    expect(JSON.parse(answer)).toEqual({
+      error: 'ProviderUnavailableError',
+      type: 'urn:bff:provider-unavailable',
+      retryAfter: 30,
+    });
+    expect(await page.textContent('#action-link')).toContain('Try again in 30 s');
+    unavailable = false;
+    // The gateway answers again: this browser has no session, so the retried call meets the reauth.
+    await page.click('#retry');
+    await expect.poll(() => page.textContent('#output-title')).toBe('GET /graph/v1.0/me → 401');
+    expect(await page.textContent('#reauth-reason')).toContain('there is no session');
+    await context.close();
+  });
 });

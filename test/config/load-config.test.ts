@@ -216,6 +216,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('declares client capabilities only when GRAPH_CLIENT_CAPABILITIES names them', () => {
+    expect(loadConfig(minimal).providers.get('graph')?.clientCapabilities).toEqual([]);
+    const declared = loadConfig({ ...minimal, GRAPH_CLIENT_CAPABILITIES: ' cp1 , cp2 ' });
+    expect(declared.providers.get('graph')?.clientCapabilities).toEqual(['cp1', 'cp2']);
+    expect(problemsOf({ ...minimal, GRAPH_CLIENT_CAPABILITIES: 'cp1,"x"}' })).toEqual([
+      expect.stringMatching(/^GRAPH_CLIENT_CAPABILITIES .*capability/),
+    ]);
+  });
+
   it('requires at least one provider, and a secret for each enabled one', () => {
     expect(
       problemsOf({ PUBLIC_URL: 'https://a.example', SESSION_SECRET: secret }).join('\n'),

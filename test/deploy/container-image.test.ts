@@ -180,8 +180,10 @@ describe('the container image (Dockerfile stages replayed without Docker)', () =
     }
   });
 
-  it('holds package.json, production node_modules and src only: no dev dependency, no test, demo or bench file', () => {
-    expect(fs.readdirSync(app).sort()).toEqual(['node_modules', 'package.json', 'src']);
+  it('holds package.json, production node_modules, src and dist/client only: no dev dependency, no test, demo or bench file', () => {
+    expect(fs.readdirSync(app).sort()).toEqual(['dist', 'node_modules', 'package.json', 'src']);
+    // The compiled browser client module (/auth/client.js), and nothing else compiled.
+    expect(fs.readdirSync(join(app, 'dist'))).toEqual(['client']);
     const devDependencies = Object.keys(
       (JSON.parse(read('package.json')) as { devDependencies: object }).devDependencies,
     );
@@ -251,6 +253,8 @@ describe('the container image (Dockerfile stages replayed without Docker)', () =
       if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(ready, 'the gateway reaches Redis').toBe(200);
+    // The image carries the compiled client module the gateway serves.
+    expect((await fetch(`http://127.0.0.1:${port}/auth/client/index.js`)).status).toBe(200);
 
     gateway.kill(dockerfile.instructionsOf(runtime, 'STOPSIGNAL').at(-1) as NodeJS.Signals);
     expect(await exitWithin(gateway, 12_000)).toBe(0);

@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { isGatewayCookieName } from '../../src/gateway/app-upstream.ts';
 import { createCookieSealer } from '../../src/session/cookie-sealer.ts';
+import { createHandoffCookie } from '../../src/session/handoff-cookie.ts';
 import { createLoginCookie } from '../../src/session/login-cookie.ts';
 import { createSessionCookie } from '../../src/session/session-cookie.ts';
 import type { RecordingUpstream } from '../proxy/recording-upstream.ts';
@@ -36,6 +37,8 @@ describe('APP_UPSTREAM_URL: what the app server receives', () => {
     visitor.setCookie('127.0.0.1', '__Host-bff-session', 'forged');
     visitor.setCookie('127.0.0.1', 'bff-login-AAAAAAAAAAAAAAAA', 'pending');
     visitor.setCookie('127.0.0.1', '__Host-bff-login-BBBBBBBBBBBBBBBB', 'pending');
+    visitor.setCookie('127.0.0.1', 'bff-handoff', 'handoff');
+    visitor.setCookie('127.0.0.1', '__Host-bff-handoff', 'handoff');
     const response = await visitor.fetch(`${harness.url}/reports/2024?view=full`, {
       headers: {
         authorization: `Bearer ${accessToken}`,
@@ -169,6 +172,8 @@ describe('APP_UPSTREAM_URL: what the browser receives', () => {
       const login = createLoginCookie({ sealer, secure, now });
       expect(isGatewayCookieName(session.name)).toBe(true);
       expect(isGatewayCookieName(login.name('a-state-of-the-shape-the-gateway-issues'))).toBe(true);
+      expect(isGatewayCookieName(createHandoffCookie({ sealer, secure, now }).name)).toBe(true);
+      expect(isGatewayCookieName('bff-handoffs')).toBe(false);
       expect(isGatewayCookieName('app_session')).toBe(false);
       expect(isGatewayCookieName('bff-sessions')).toBe(false);
     },
@@ -182,6 +187,8 @@ describe('APP_UPSTREAM_URL: what the browser receives', () => {
         '__HOST-BFF-SESSION=fixated; Path=/; Secure',
         ' bff-session =spaced; Path=/',
         'bff-login-abcdefghijklmnop=planted; Path=/',
+        'bff-handoff=planted; Path=/; HttpOnly',
+        '__Host-bff-handoff=planted; Path=/; Secure',
         'app_theme=dark; Path=/; SameSite=Lax',
       ]);
       response.end('ok');

@@ -124,6 +124,7 @@ describe('the scripted provider answering well', () => {
       hadCodeVerifier: true,
       pkceMatched: true,
       refreshTokenState: null,
+      claims: null,
     });
   });
 

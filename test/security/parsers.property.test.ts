@@ -160,6 +160,7 @@ describe('the cookie parsers', () => {
       returnTo: `${publicOrigin}/`,
       mode: 'redirect' as const,
       joinSessionId: null,
+      handoffId: null,
     };
     const seal = await loginCookie.seal(state, pending);
     await fc.assert(

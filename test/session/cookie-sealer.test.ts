@@ -109,6 +109,7 @@ describe('the pending-login cookie', () => {
       returnTo: 'https://app.example.com/',
       mode: 'redirect' as const,
       joinSessionId: null,
+      handoffId: null,
     };
     const sealed = await cookie.seal('A'.repeat(43), pending);
     expect(await cookie.open(sealed, 'A'.repeat(43))).toEqual(pending);

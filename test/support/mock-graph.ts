@@ -14,9 +14,11 @@ import {
   type MutableDownloadRecord,
 } from './mock-graph/streaming.ts';
 import type { TestOpenIdProvider } from './openid-provider.ts';
+import { ContinuousAccess, type ContinuousAccessEvent } from './mock-graph/continuous-access.ts';
 
 export { graphUnauthorizedBody, graphUnauthorizedChallenge } from './mock-graph/responses.ts';
 export { downloadPattern, type DownloadRecord } from './mock-graph/streaming.ts';
+export type { ChallengeStyle, ContinuousAccessEvent } from './mock-graph/continuous-access.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -37,7 +39,12 @@ export interface MockGraph {
   readonly downloads: readonly DownloadRecord[];
   /** Overrides one route (exact method and path, query ignored) for the rest of the test; no bearer check. */
   route(method: string, path: string, handler: RouteHandler): void;
-  /** Clears requests, downloads and overrides. */
+  /**
+   * Continuous access evaluation: from the next second on, `subject`'s earlier tokens are answered
+   * 401 `insufficient_claims` with a claims challenge in the given spelling.
+   */
+  revokeContinuousAccess(subject: string, event: ContinuousAccessEvent): { notBefore: number };
+  /** Clears requests, downloads, overrides and continuous-access events. */
   reset(): void;
   /** Distinct upstream TCP connections seen (keep-alive evidence). */
   readonly connectionCount: number;
@@ -58,6 +65,7 @@ export async function startMockGraph(options: {
   const overrides = new Map<string, RouteHandler>();
   let connectionCount = 0;
   const routes = builtInRoutes(openIdProvider.tenantId, downloads);
+  const continuousAccess = new ContinuousAccess();
 
   const { server, origin, close } = await startLoopbackServer(options.listen);
   server.on('connection', () => (connectionCount += 1));
@@ -79,11 +87,13 @@ export async function startMockGraph(options: {
     const url = new URL(request.url ?? '/', 'http://graph.invalid');
     const override = overrides.get(`${method.toUpperCase()} ${url.pathname}`);
     if (override !== undefined) return override(request, response);
-    answer(openIdProvider, routes, { request, response, url, body }).catch((error: unknown) => {
-      if (response.headersSent) return void response.destroy();
-      const message = error instanceof Error ? error.message : String(error);
-      sendJson(response, 500, { error: { code: 'generalException', message } });
-    });
+    answer(openIdProvider, routes, continuousAccess, { request, response, url, body }).catch(
+      (error: unknown) => {
+        if (response.headersSent) return void response.destroy();
+        const message = error instanceof Error ? error.message : String(error);
+        sendJson(response, 500, { error: { code: 'generalException', message } });
+      },
+    );
   });
 
   return {
@@ -93,10 +103,12 @@ export async function startMockGraph(options: {
     route(method, path, handler) {
       overrides.set(`${method.toUpperCase()} ${path}`, handler);
     },
+    revokeContinuousAccess: (subject, event) => continuousAccess.revoke(subject, event),
     reset() {
       requests.length = 0;
       downloads.length = 0;
       overrides.clear();
+      continuousAccess.clear();
     },
     get connectionCount() {
       return connectionCount;
@@ -109,6 +121,7 @@ export async function startMockGraph(options: {
 async function answer(
   openIdProvider: GraphTokenIssuer,
   routes: BuiltInRoute[],
+  continuousAccess: ContinuousAccess,
   context: Omit<RouteContext, 'match' | 'subject'>,
 ): Promise<void> {
   const { request, response, url } = context;
@@ -118,6 +131,7 @@ async function answer(
     return sendJson(response, 401, graphUnauthorizedBody, {
       'www-authenticate': graphUnauthorizedChallenge,
     });
+  if (continuousAccess.challenged(introspection, response)) return;
   for (const route of routes) {
     const match = route.path.exec(url.pathname);
     if (match !== null && route.methods.includes(request.method ?? ''))

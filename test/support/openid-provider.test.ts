@@ -9,7 +9,11 @@ import {
   redirectUri,
   type OpenIdProviderClient,
 } from './openid-provider-client.ts';
-import { startOpenIdProvider, type TestOpenIdProvider } from './openid-provider.ts';
+import {
+  createSigningKey,
+  startOpenIdProvider,
+  type TestOpenIdProvider,
+} from './openid-provider.ts';
 import { TestBrowser } from './test-browser.ts';
 
 let openIdProvider: TestOpenIdProvider;
@@ -180,5 +184,56 @@ describe('the OpenID provider stand-in answers like Entra ID', () => {
     } finally {
       await shortLived.close();
     }
+  });
+});
+
+describe('the stand-in redeems Office SSO tokens On-Behalf-Of, as Entra does', () => {
+  const onBehalfOf = (assertion: string) =>
+    oauth.genericTokenEndpointRequest(
+      authorizationServer,
+      client,
+      oauth.ClientSecretPost(openIdProvider.clientSecret),
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      { assertion, requested_token_use: 'on_behalf_of', scope: 'openid offline_access User.Read' },
+      insecure,
+    );
+
+  it('issues an access token Graph accepts and a refresh token the refresh grant takes', async () => {
+    const assertion = await openIdProvider.onBehalfOf.issueSsoToken({ sub: 'dave' });
+    const response = await onBehalfOf(assertion);
+    const tokens = await oauth.processGenericTokenEndpointResponse(
+      authorizationServer,
+      client,
+      response,
+    );
+    expect(await openIdProvider.introspect(tokens.access_token)).toMatchObject({ sub: 'dave' });
+    expect(openIdProvider.onBehalfOf.requests.at(-1)).toEqual({
+      assertion,
+      requestedTokenUse: 'on_behalf_of',
+      scope: 'openid offline_access User.Read',
+      clientId: openIdProvider.clientId,
+    });
+    const refreshed = await refresh(tokens.refresh_token ?? '');
+    expect(oauth.getValidatedIdTokenClaims(refreshed)?.sub).toBe('dave');
+  });
+
+  it('refuses a forged or expired assertion with invalid_grant, and answers a scripted failure once', async () => {
+    const forged = await openIdProvider.onBehalfOf.issueSsoToken({
+      signingKey: createSigningKey(),
+    });
+    expect(await (await onBehalfOf(forged)).json()).toMatchObject({
+      error: 'invalid_grant',
+      error_codes: [50013],
+    });
+    const expired = await openIdProvider.onBehalfOf.issueSsoToken({ expiresInSeconds: -60 });
+    expect(await (await onBehalfOf(expired)).json()).toMatchObject({ error_codes: [500133] });
+    const claims = '{"access_token":{"capolids":{"essential":true,"values":["p1"]}}}';
+    openIdProvider.onBehalfOf.failNext({ error: 'interaction_required', claims });
+    const valid = await openIdProvider.onBehalfOf.issueSsoToken();
+    expect(await (await onBehalfOf(valid)).json()).toMatchObject({
+      error: 'interaction_required',
+      claims,
+    });
+    expect((await onBehalfOf(valid)).status).toBe(200);
   });
 });

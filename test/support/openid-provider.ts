@@ -1,7 +1,12 @@
 // A real OpenID provider (panva oidc-provider) on a loopback port, configured to answer like Entra ID for one tenant.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startLoopbackServer, type ListenOptions } from './loopback-server.ts';
-import { createProvider, createSigningKey, entraPaths } from './openid-provider/configuration.ts';
+import {
+  createProvider,
+  createSigningKey,
+  entraPaths,
+  providerScopes,
+} from './openid-provider/configuration.ts';
 import {
   keepOfflineAccess,
   recordAndShapeResponses,
@@ -11,6 +16,10 @@ import { serveProvider, type InteractionPage } from './openid-provider/http-serv
 import type { LogoutRequestRecord } from './openid-provider/logout.ts';
 import { createLogoutTokens, type LogoutTokens } from './openid-provider/logout-tokens.ts';
 import type { OidcProvider } from './openid-provider/oidc-provider-module.ts';
+import {
+  registerOnBehalfOfGrant,
+  type OnBehalfOfGrant,
+} from './openid-provider/on-behalf-of-grant.ts';
 import { createInMemoryStorage } from './openid-provider/storage-adapter.ts';
 
 export {
@@ -22,6 +31,12 @@ export type { TokenRequestRecord } from './openid-provider/entra-middleware.ts';
 export type { LogoutRequestRecord } from './openid-provider/logout.ts';
 export type { InteractionPage } from './openid-provider/http-server.ts';
 export type { LogoutTokenOptions, LogoutTokens } from './openid-provider/logout-tokens.ts';
+export type {
+  OnBehalfOfFailure,
+  OnBehalfOfGrant,
+  OnBehalfOfRequestRecord,
+  SsoTokenOptions,
+} from './openid-provider/on-behalf-of-grant.ts';
 export { createSigningKey } from './openid-provider/configuration.ts';
 export type {
   OidcAccessToken,
@@ -39,9 +54,14 @@ export interface TestOpenIdProvider {
   readonly clientSecret: string;
   readonly provider: OidcProvider;
   /** Validates an access token this provider issued and has not revoked/expired; null otherwise. `expiresAt` is Unix time in seconds. */
-  introspect(
-    accessToken: string,
-  ): Promise<{ sub: string; scope: string; clientId: string; expiresAt: number } | null>;
+  introspect(accessToken: string): Promise<{
+    sub: string;
+    scope: string;
+    clientId: string;
+    expiresAt: number;
+    /** The token's `iat` (seconds): continuous access evaluation refuses tokens issued before an event. */
+    issuedAt?: number;
+  } | null>;
   /** Every request that reached the token endpoint, in order. No secrets stored. */
   readonly tokenRequests: TokenRequestRecord[];
   /** Every access, refresh and ID token handed out: none may ever reach a log. */
@@ -50,6 +70,8 @@ export interface TestOpenIdProvider {
   readonly logoutRequests: LogoutRequestRecord[];
   /** Back-channel logout tokens (only sent when started with `backChannelLogoutUri`). */
   readonly logoutTokens: LogoutTokens;
+  /** Office single sign-on: SSO tokens to send, what On-Behalf-Of requests carried, scripted failures. */
+  readonly onBehalfOf: OnBehalfOfGrant;
   /** Revokes every grant and session of an account (so a later refresh answers invalid_grant). */
   revokeAccount(sub: string): Promise<void>;
   close(): Promise<void>;
@@ -95,6 +117,14 @@ export async function startOpenIdProvider(options: {
     storage,
     hasSignInPage: options.interactionPage !== undefined,
   });
+  const onBehalfOf = registerOnBehalfOfGrant({
+    provider,
+    issuer,
+    tenantId,
+    clientId,
+    signingKey,
+    knownScopes: providerScopes,
+  });
   provider.use(keepOfflineAccess(paths.authorization));
   provider.use(recordAndShapeResponses(paths.token, tokenRequests, issuedSecrets));
   serveProvider(server, {
@@ -118,12 +148,13 @@ export async function startOpenIdProvider(options: {
     issuedSecrets,
     logoutRequests,
     logoutTokens: createLogoutTokens({ provider, issuer, clientId, signingKey }),
+    onBehalfOf,
     async introspect(accessToken) {
       const token = await provider.AccessToken.find(accessToken);
       if (token === undefined || token.isExpired) return null;
       if (!storage.hasGrant(token.grantId)) return null;
-      const { accountId: sub, scope = '', clientId: tokenClientId, exp: expiresAt } = token;
-      return { sub, scope, clientId: tokenClientId, expiresAt };
+      const { accountId: sub, scope = '', clientId: tokenClientId, exp: expiresAt, iat } = token;
+      return { sub, scope, clientId: tokenClientId, expiresAt, issuedAt: iat };
     },
     revokeAccount(sub) {
       storage.revokeAccount(sub);

@@ -71,6 +71,8 @@ export interface TokenRequestRecord {
   readonly pkceMatched: boolean;
   /** For `refresh_token` grants, how the presented token stands in its chain; null otherwise. */
   readonly refreshTokenState: RefreshTokenState | null;
+  /** The `claims` request parameter as sent (client capabilities, a claims challenge); null when absent. */
+  readonly claims: string | null;
 }
 
 /**

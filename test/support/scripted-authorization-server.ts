@@ -159,6 +159,7 @@ export async function startScriptedAuthorizationServer({
         verifier !== null &&
         issued?.codeChallenge === createHash('sha256').update(verifier).digest('base64url'),
       refreshTokenState: presented?.state ?? null,
+      claims: form.get('claims'),
     };
     stand.tokenRequests.push(record);
     if (!record.clientAuthenticated) return sendJson(response, 401, { error: 'invalid_client' });

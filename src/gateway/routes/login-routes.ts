@@ -4,7 +4,7 @@ import { getCookie } from 'hono/cookie';
 import type { ProviderId } from '../../config/types.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { describeError } from '../../observability/describe-error.ts';
-import { completeLogin } from '../../flows/callback.ts';
+import { completeLogin, type CompletedLogin } from '../../flows/callback.ts';
 import { LoginFailure } from '../../flows/login-failure.ts';
 import { parseLoginRequest, startLogin } from '../../flows/login.ts';
 import { audit } from '../../observability/audit.ts';
@@ -20,7 +20,8 @@ export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependen
     const provider = enabledProvider(deps, c.req.param('provider')).id;
     const request = parseLoginRequest((name) => c.req.query(name), deps.config.publicOrigin);
     const resolved = await deps.authorizationServers.resolve(provider);
-    const joinSessionId = await currentSessionId(c, deps);
+    // A handoff login's window is not the app's context: its session (if any) is never joined.
+    const joinSessionId = request.mode === 'handoff' ? null : await currentSessionId(c, deps);
     const { authorizationUrl, state, pending } = await startLogin(resolved, request, joinSessionId);
     const attributes = deps.loginCookie.attributes();
     for (const stale of deps.loginCookie.namesToExpire(Object.keys(getCookie(c)))) {
@@ -48,6 +49,7 @@ export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependen
         state,
         deps.now(),
       );
+      if (pending.mode === 'handoff') return await handOff(c, deps, pending, completed);
       const previous =
         pending.joinSessionId === null
           ? null
@@ -122,6 +124,31 @@ async function takeBoundPendingLogin(
   return { state, pending };
 }
 
+/**
+ * Handoff mode (contract §6): the window that signed in does not share the app's cookies, so it
+ * gets no session. The completed login waits 60 s under a one-time code bound to the app context's
+ * handoff id; the code travels in the fragment of return_to, which reaches neither a server nor a
+ * Referer (RFC 3986 §3.5), and only the context holding the handoff cookie can redeem it.
+ */
+async function handOff(
+  c: Context<GatewayEnv>,
+  deps: GatewayDependencies,
+  pending: PendingLogin,
+  completed: CompletedLogin,
+): Promise<Response> {
+  // The login cookie's shape check guarantees it; refusing here keeps a code from ever being unbound.
+  if (pending.handoffId === null) throw new Error('a handoff login without its handoff id');
+  const code = await deps.handoffCodes.issue(pending.handoffId, {
+    provider: pending.provider,
+    tokens: completed.tokens,
+    user: completed.user,
+  });
+  deps.logger.info({ provider: pending.provider }, 'handoff sign-in completed, code issued');
+  const location = new URL(pending.returnTo);
+  location.hash = `bff_handoff_code=${code}`;
+  return c.redirect(location.href, 302);
+}
+
 function asLoginFailure(error: unknown): LoginFailure {
   if (error instanceof LoginFailure) return error;
   if (error instanceof GatewayError && error.code === 'provider_unavailable') {
@@ -131,7 +158,10 @@ function asLoginFailure(error: unknown): LoginFailure {
   return new LoginFailure('login_failed', 'the login could not be completed', { cause: error });
 }
 
-/** Redirect mode: 302 to return_to (with `bff_error` on failure). Popup mode: the postMessage page. */
+/**
+ * Redirect mode: 302 to return_to (with `bff_error` on failure). Popup mode: the postMessage page.
+ * Handoff mode fails like redirect mode (its success is `handOff`).
+ */
 function finishLogin(
   c: Context<GatewayEnv>,
   deps: GatewayDependencies,

@@ -5,6 +5,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { ProviderConfig } from '../../config/types.ts';
 import { isRouteAllowed } from '../../config/route-allow-list.ts';
 import { GatewayError, reauthRequired } from '../../errors/gateway-error.ts';
+import { claimsChallengeLoginUrl, readClaimsChallenge } from '../../flows/claims-challenge.ts';
 import { missingTokensError } from '../../flows/refresh-report.ts';
 import { audit } from '../../observability/audit.ts';
 import type { Forwarder } from '../../proxy/forwarder.ts';
@@ -103,6 +104,9 @@ async function forwardWithReplay(
     interceptUnauthorized: true,
   });
   if (first.kind === 'relayed') return;
+  // A claims challenge is satisfied only by an interactive sign-in: a refresh would be refused the
+  // same way, and the same token must never be sent again (continuous access evaluation).
+  refuseClaimsChallenge(provider, first.challenge);
   const replacement = await deps.refresher.replaceRejected(
     request.sessionId,
     provider.id,
@@ -123,12 +127,25 @@ async function forwardWithReplay(
     interceptUnauthorized: true,
   });
   if (second.kind === 'unauthorized') {
+    refuseClaimsChallenge(provider, second.challenge);
     throw reauthRequired(
       provider.id,
       'upstream_rejected',
       `${provider.id} refused a freshly renewed token`,
     );
   }
+}
+
+/** An upstream 401 carrying `error="insufficient_claims"` → reauth `claims_challenge` (contract §6). */
+function refuseClaimsChallenge(provider: ProviderConfig, wwwAuthenticate: string | null): void {
+  const challenge = readClaimsChallenge(wwwAuthenticate);
+  if (challenge === null) return;
+  throw reauthRequired(
+    provider.id,
+    'claims_challenge',
+    `${provider.id} requires a new sign-in that satisfies its claims challenge`,
+    { loginUrl: claimsChallengeLoginUrl(provider.id, challenge) },
+  );
 }
 
 /** Every reauth answer is an audit line (contract §5), whichever step decided it. */

@@ -1,6 +1,7 @@
-// Mock Graph's built-in routes: /me, messages, upload, download, the pre-authenticated redirect, echo, slow and set-cookie.
+// Mock Graph's built-in routes: /me, messages, upload, download, the pre-authenticated redirect, echo, slow, set-cookie, and the paged listings of paging.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeAccount } from '../openid-provider.ts';
+import { pagingRoutes } from './paging.ts';
 import { sendJson } from './responses.ts';
 import { streamPattern, type BodyDigest, type MutableDownloadRecord } from './streaming.ts';
 
@@ -119,5 +120,6 @@ export function builtInRoutes(
         );
       },
     },
+    ...pagingRoutes(tenantId),
   ];
 }

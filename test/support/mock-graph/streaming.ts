@@ -27,18 +27,27 @@ export function downloadPattern(length: number): Buffer {
 export interface BodyDigest {
   length: number;
   sha256: string;
+  /** The body's first `keptBodyBytes` bytes, for routes that read a small JSON request ($batch). */
+  head: Buffer;
 }
+
+/** Enough for a `$batch` of 20 requests; an upload of gigabytes is still only hashed. */
+const keptBodyBytes = 64 * 1024;
 
 /** Hashes the body as it streams (nothing buffered); rejects when the client goes away first. */
 export function digestBody(request: IncomingMessage): Promise<BodyDigest> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     let length = 0;
+    const kept: Buffer[] = [];
     request.on('data', (chunk: Buffer) => {
       hash.update(chunk);
+      if (length < keptBodyBytes) kept.push(chunk.subarray(0, keptBodyBytes - length));
       length += chunk.length;
     });
-    request.once('end', () => resolve({ length, sha256: hash.digest('hex') }));
+    request.once('end', () =>
+      resolve({ length, sha256: hash.digest('hex'), head: Buffer.concat(kept) }),
+    );
     request.once('error', reject);
     request.once('close', () => {
       if (!request.complete) reject(new Error('the client went away before the body ended'));

@@ -2,6 +2,7 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createAccountFinder } from './accounts.ts';
 import { createInteractionPolicy } from './interactions.ts';
+import { jwtBearerGrantType } from './on-behalf-of-grant.ts';
 import {
   oidcProviderModule,
   type OidcProvider,
@@ -47,6 +48,16 @@ export function createSigningKey(): SigningKey {
   };
 }
 
+/** Graph scopes are not OIDC scopes; listing them makes oidc-provider keep and grant them. */
+export const providerScopes = [
+  'openid',
+  'profile',
+  'email',
+  'offline_access',
+  'User.Read',
+  'Mail.Read',
+];
+
 export interface ProviderOptions {
   readonly redirectUris: string[];
   readonly signingKey: SigningKey;
@@ -89,7 +100,7 @@ export function createProvider(
         client_secret: options.clientSecret,
         redirect_uris: options.redirectUris,
         post_logout_redirect_uris: options.postLogoutRedirectUris,
-        grant_types: ['authorization_code', 'refresh_token'],
+        grant_types: ['authorization_code', 'refresh_token', jwtBearerGrantType],
         response_types: ['code'],
         // Both secret methods authenticate a client registered for either (oidc-provider's rule, and Entra's).
         token_endpoint_auth_method: 'client_secret_basic',
@@ -97,8 +108,7 @@ export function createProvider(
       },
     ],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
-    // Graph scopes are not OIDC scopes; listing them makes oidc-provider keep and grant them.
-    scopes: ['openid', 'profile', 'email', 'offline_access', 'User.Read', 'Mail.Read'],
+    scopes: [...providerScopes],
     claims: {
       acr: null,
       auth_time: null,

@@ -26,6 +26,8 @@ export interface OidcAccessToken {
   readonly grantId: string;
   readonly scope?: string;
   readonly exp: number;
+  /** Issued at (seconds). */
+  readonly iat: number;
   readonly isExpired: boolean;
 }
 

@@ -1,4 +1,4 @@
-// ServiceNow's REST API on the instance: bearer checked first, then the incident table, per-test route overrides, ServiceNow's error bodies.
+// ServiceNow's REST API on the instance: bearer checked first, then the incident and sys_user tables paged with absolute Link headers, per-test route overrides, ServiceNow's error bodies.
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from '../http-helpers.ts';
@@ -39,6 +39,17 @@ export function initialIncidents(): Incident[] {
   ];
 }
 
+/** A read-only table large enough to page through: `sysparm_limit=10` gives 20 pages. */
+export const userTableSize = 200;
+const users: readonly Readonly<Record<string, string>>[] = Array.from(
+  { length: userTableSize },
+  (_, index) => ({
+    sys_id: (index + 1).toString(16).padStart(32, '0'),
+    user_name: `user.${String(index + 1).padStart(3, '0')}`,
+    email: `user.${String(index + 1).padStart(3, '0')}@acme.example`,
+  }),
+);
+
 export interface TableApiContext {
   readonly ledger: TokenLedger;
   readonly apiRequests: ApiRequestRecord[];
@@ -77,14 +88,60 @@ export async function answerApi(
     return sendJsonText(response, 401, serviceNowUnauthenticatedBody, {
       'www-authenticate': serviceNowUnauthenticatedChallenge,
     });
+  const origin = instanceOriginOf(request, url);
   if (url.pathname === '/api/now/table/incident' && method === 'GET')
-    return sendJson(response, 200, { result: context.incidents });
+    return sendTablePage(response, origin, url, context.incidents);
+  if (url.pathname === '/api/now/table/sys_user' && method === 'GET')
+    return sendTablePage(response, origin, url, users);
   if (url.pathname === '/api/now/table/incident' && method === 'POST')
-    return createIncident(context.incidents, record.body, response);
+    return createIncident(context.incidents, record.body, response, origin);
   sendJsonText(response, 404, serviceNowNotFoundBody);
 }
 
-function createIncident(incidents: Incident[], body: string, response: ServerResponse): void {
+/**
+ * The instance names itself absolutely in its links. The stand-in names the host its client used
+ * (the `Host` header), so the links are on whatever origin SERVICENOW_INSTANCE_URL names.
+ */
+function instanceOriginOf(request: IncomingMessage, url: URL): string {
+  return request.headers.host === undefined ? url.origin : `http://${request.headers.host}`;
+}
+
+/**
+ * One page of a table, as the Table API pages: `sysparm_limit` (default 10000) and `sysparm_offset`,
+ * `X-Total-Count`, and a `Link` header of absolute URLs on the instance (`first`, `prev`, `next`,
+ * `last`, comma-separated, no space, other query parameters kept).
+ */
+function sendTablePage(
+  response: ServerResponse,
+  origin: string,
+  url: URL,
+  rows: readonly Readonly<Record<string, unknown>>[],
+): void {
+  const limit = Math.max(Number(url.searchParams.get('sysparm_limit') ?? '10000') || 10000, 1);
+  const offset = Math.max(Number(url.searchParams.get('sysparm_offset') ?? '0') || 0, 0);
+  const pageAt = (pageOffset: number): string => {
+    const query = new URLSearchParams(url.searchParams);
+    query.set('sysparm_limit', String(limit));
+    query.set('sysparm_offset', String(pageOffset));
+    return `${origin}${url.pathname}?${query.toString()}`;
+  };
+  const lastOffset = Math.max(Math.ceil(rows.length / limit) - 1, 0) * limit;
+  const links = [`<${pageAt(0)}>;rel="first"`];
+  if (offset > 0) links.push(`<${pageAt(Math.max(offset - limit, 0))}>;rel="prev"`);
+  if (offset + limit < rows.length) links.push(`<${pageAt(offset + limit)}>;rel="next"`);
+  links.push(`<${pageAt(lastOffset)}>;rel="last"`);
+  sendJsonText(response, 200, JSON.stringify({ result: rows.slice(offset, offset + limit) }), {
+    link: links.join(','),
+    'x-total-count': String(rows.length),
+  });
+}
+
+function createIncident(
+  incidents: Incident[],
+  body: string,
+  response: ServerResponse,
+  origin: string,
+): void {
   let fields: unknown;
   try {
     fields = JSON.parse(body);
@@ -105,7 +162,10 @@ function createIncident(incidents: Incident[], body: string, response: ServerRes
     number: `INC${String(10_001 + incidents.length).padStart(7, '0')}`,
   };
   incidents.push(incident);
-  sendJson(response, 201, { result: incident });
+  // Like the instance: the new record's absolute URL on the instance.
+  sendJsonText(response, 201, JSON.stringify({ result: incident }), {
+    location: `${origin}/api/now/table/incident/${incident.sys_id}`,
+  });
 }
 
 /** A record may be printed by a failing test: the bearer must not be in it. */

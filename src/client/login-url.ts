@@ -1,0 +1,42 @@
+// The URL a sign-in window opens: the gateway's GET /auth/login/{provider} with mode and options (contract §3).
+import type { GatewayLocation } from './gateway-location.ts';
+
+export interface LoginUrlOptions {
+  readonly mode: 'popup' | 'redirect';
+  /** A login URL the gateway handed out (a reauth payload's, with a claims challenge); default the plain one. */
+  readonly loginUrl?: string | undefined;
+  /** A path of the app to come back to (redirect mode); the gateway refuses anything off its origin. */
+  readonly returnTo?: string | undefined;
+  readonly prompt?: string | undefined;
+  readonly loginHint?: string | undefined;
+}
+
+/**
+ * Threat: a login URL taken from an answer (a reauth payload) that points elsewhere would send the
+ * user's sign-in to a look-alike page. Only the gateway's own `/auth/login/` endpoint is opened.
+ */
+export function buildLoginUrl(
+  gateway: GatewayLocation,
+  provider: string,
+  options: LoginUrlOptions,
+): URL {
+  const url = gateway.absolute(options.loginUrl ?? `/auth/login/${provider}`);
+  if (!isGatewayLoginUrl(gateway, url)) {
+    throw new TypeError("loginUrl must be the gateway's own /auth/login/ URL");
+  }
+  url.searchParams.set('mode', options.mode);
+  if (options.returnTo !== undefined) url.searchParams.set('return_to', options.returnTo);
+  if (options.prompt !== undefined) url.searchParams.set('prompt', options.prompt);
+  if (options.loginHint !== undefined) url.searchParams.set('login_hint', options.loginHint);
+  url.hash = '';
+  return url;
+}
+
+export function isGatewayLoginUrl(gateway: GatewayLocation, url: URL): boolean {
+  return (
+    url.origin === gateway.origin &&
+    url.username === '' &&
+    url.password === '' &&
+    /\/auth\/login\/[a-z][a-z0-9_-]*$/.test(url.pathname)
+  );
+}

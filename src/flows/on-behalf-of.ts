@@ -1,0 +1,127 @@
+// Redeems a validated Office SSO token with Entra's On-Behalf-Of grant for the gateway's own Graph tokens.
+import * as oauth from 'oauth4webapi';
+import { GatewayError, reauthRequired } from '../errors/gateway-error.ts';
+import type { ProviderTokens } from '../session/session-types.ts';
+import type { ResolvedProvider } from './authorization-servers.ts';
+import {
+  classifyRefreshFailure,
+  RefreshFailure,
+  type TokenEndpointAnswer,
+} from './refresh-failure.ts';
+import type { ValidatedSsoToken } from './sso-token.ts';
+import { providerTokensFrom } from './token-response.ts';
+
+/** RFC 7523 §2.1: the grant Entra's On-Behalf-Of flow uses, with `requested_token_use=on_behalf_of`. */
+export const jwtBearerGrantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** Entra's `claims` challenge is a small JSON object; anything longer is not put into a URL. */
+const maximumClaimsLength = 4096;
+
+/**
+ * The On-Behalf-Of request (Microsoft identity platform, "OAuth 2.0 On-Behalf-Of flow"): the SSO
+ * token as `assertion`, the configured GRAPH_SCOPES, and the gateway's client credentials, to the
+ * token endpoint. One AbortSignal (PROVIDER_TIMEOUT_S) bounds the exchange. Failures are classified
+ * once (refresh-failure.ts) and thrown as the contract's answers: rejected → 401 reauth (a sign-in
+ * in a popup, with Entra's `claims` when it sent them), unavailable → 503, misconfigured → 502.
+ */
+export async function redeemOnBehalfOf(
+  provider: ResolvedProvider,
+  ssoToken: ValidatedSsoToken,
+  now: () => number,
+): Promise<ProviderTokens> {
+  let answer: TokenEndpointAnswer | null = null;
+  try {
+    const response = await oauth.genericTokenEndpointRequest(
+      provider.authorizationServer,
+      provider.client,
+      provider.clientAuthentication,
+      jwtBearerGrantType,
+      {
+        assertion: ssoToken.assertion,
+        requested_token_use: 'on_behalf_of',
+        scope: provider.config.scopes.join(' '),
+      },
+      provider.httpOptions(),
+    );
+    answer = {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: await response
+        .clone()
+        .json()
+        .catch(() => null),
+    };
+    // An ID token in the answer (Entra sends none for On-Behalf-Of) is checked against the SSO token's issuer.
+    const result = await oauth.processGenericTokenEndpointResponse(
+      ssoToken.authorizationServer,
+      provider.client,
+      response,
+    );
+    const idTokenSubject = oauth.getValidatedIdTokenClaims(result)?.sub;
+    if (idTokenSubject !== undefined && idTokenSubject !== ssoToken.subject)
+      throw new RefreshFailure('rejected', 'the On-Behalf-Of ID token names another subject');
+    return providerTokensFrom(
+      result,
+      { refreshToken: null, scopes: provider.config.scopes, subject: ssoToken.subject },
+      now(),
+    );
+  } catch (error) {
+    throw onBehalfOfError(classifyRefreshFailure(provider.config, error, answer), answer);
+  }
+}
+
+/** The contract's answer to a failed On-Behalf-Of redemption; the classified failure stays its cause. */
+function onBehalfOfError(
+  failure: RefreshFailure,
+  answer: TokenEndpointAnswer | null,
+): GatewayError {
+  if (failure.kind === 'unavailable') {
+    return new GatewayError(
+      503,
+      'provider_unavailable',
+      'the graph token endpoint is unavailable',
+      {
+        retryAfterSeconds: failure.retryAfterSeconds,
+        cause: failure,
+      },
+    );
+  }
+  if (failure.kind === 'misconfigured') {
+    return new GatewayError(
+      502,
+      'provider_misconfigured',
+      "the graph authorization server refused the gateway's On-Behalf-Of request",
+      { cause: failure },
+    );
+  }
+  // interaction_required, consent_required (AADSTS65001), invalid_grant (MFA, expired assertion):
+  // only an interactive sign-in helps, in a popup since the add-in cannot navigate away.
+  const claims = claimsChallenge(answer?.body);
+  const popupLogin = '/auth/login/graph?mode=popup';
+  if (claims !== null) {
+    const encoded = encodeURIComponent(Buffer.from(claims, 'utf8').toString('base64'));
+    return reauthRequired('graph', 'claims_challenge', 'Entra asks for an interactive sign-in', {
+      loginUrl: `${popupLogin}&claims=${encoded}`,
+      cause: failure,
+    });
+  }
+  return reauthRequired('graph', 'not_connected', 'Entra asks for an interactive sign-in', {
+    loginUrl: popupLogin,
+    cause: failure,
+  });
+}
+
+/**
+ * Entra's `claims` member (a JSON object as a string: OpenID Connect Core §5.5) that the sign-in
+ * must carry to satisfy Conditional Access or MFA. Hostile until checked: a bounded JSON object.
+ */
+function claimsChallenge(body: unknown): string | null {
+  const claims = (body as { claims?: unknown } | null)?.claims;
+  if (typeof claims !== 'string' || claims.length === 0 || claims.length > maximumClaimsLength)
+    return null;
+  try {
+    const parsed: unknown = JSON.parse(claims);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? claims : null;
+  } catch {
+    return null;
+  }
+}
