@@ -36,8 +36,8 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly' } },
   },
   {
-    // The demo SPA is a plain browser module: these are the browser globals it uses.
-    files: ['demo/spa/**/*.js'],
+    // The demo SPA and the examples are plain browser modules: these are the browser globals they use.
+    files: ['demo/spa/**/*.js', 'examples/**/*.js'],
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
@@ -45,6 +45,7 @@ export default tseslint.config(
           'window',
           'document',
           'fetch',
+          'navigator',
           'URL',
           'URLSearchParams',
           'setInterval',
@@ -52,5 +53,14 @@ export default tseslint.config(
         ].map((name) => [name, 'readonly']),
       ),
     },
+  },
+  {
+    // Host scripts the pages load before these modules: Office.js and TeamsJS v2.
+    files: ['examples/office-addin/**/*.js'],
+    languageOptions: { globals: { Office: 'readonly' } },
+  },
+  {
+    files: ['examples/teams-tab/**/*.js'],
+    languageOptions: { globals: { microsoftTeams: 'readonly' } },
   },
 );

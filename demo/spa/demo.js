@@ -39,8 +39,10 @@ async function call(label, send, present = showBody) {
   try {
     await present(label, await send(client));
   } catch (error) {
-    if (error instanceof ReauthRequiredError) return offerSignIn(label, () => call(label, send, present), error);
-    if (error instanceof ProviderUnavailableError) return offerRetry(label, () => call(label, send, present), error);
+    if (error instanceof ReauthRequiredError)
+      return offerSignIn(label, () => call(label, send, present), error);
+    if (error instanceof ProviderUnavailableError)
+      return offerRetry(label, () => call(label, send, present), error);
     throw error;
   }
 }
@@ -136,17 +138,24 @@ on('graph-messages', () =>
   call('GET /graph/v1.0/me/messages', (api) => api.graph('/v1.0/me/messages')),
 );
 on('graph-download', () =>
-  call('Download', (api) => api.graph('/v1.0/download?bytes=1048576'), async (label, response) => {
-    if (!response.ok) return showBody(label, response);
-    const blob = await response.blob();
-    // A summary instead of 1 MiB of bytes in the page, and a link to save them.
-    show(`${label} → ${response.status}`, `${blob.size} bytes of ${response.headers.get('content-type')}`);
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(blob);
-    link.download = 'graph-download.bin';
-    link.textContent = 'Save the downloaded file';
-    actionLink.replaceChildren(link);
-  }),
+  call(
+    'Download',
+    (api) => api.graph('/v1.0/download?bytes=1048576'),
+    async (label, response) => {
+      if (!response.ok) return showBody(label, response);
+      const blob = await response.blob();
+      // A summary instead of 1 MiB of bytes in the page, and a link to save them.
+      show(
+        `${label} → ${response.status}`,
+        `${blob.size} bytes of ${response.headers.get('content-type')}`,
+      );
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = 'graph-download.bin';
+      link.textContent = 'Save the downloaded file';
+      actionLink.replaceChildren(link);
+    },
+  ),
 );
 on('servicenow-incidents', () =>
   call('GET /servicenow/api/now/table/incident', (api) =>

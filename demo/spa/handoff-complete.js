@@ -27,7 +27,7 @@ if (globalThis.Office !== undefined) {
 } else if (code === null) {
   status.textContent = `Sign-in did not complete (${failure ?? 'no handoff code in this page'}).`;
 } else {
-  status.textContent = 'Signed in. The task pane redeems this one-time code:';
+  status.textContent = 'Sign-in succeeded. The one-time code for the task pane:';
   document.getElementById('handoff-code').textContent = code;
   document.getElementById('handoff-manual').hidden = false;
   document.getElementById('copy-code').addEventListener('click', () => {

@@ -47,7 +47,7 @@ export function createClient(options = {}) {
             if (popups.generation(provider) === signInsBefore)
                 await signInAgain(error);
             // Once: a second reauth answer is the app's to handle (thrown as is).
-            return sendToProvider(context, provider, path, init);
+            throw error;
         }
     }
     async function signInAgain(reauth) {

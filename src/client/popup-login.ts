@@ -67,7 +67,7 @@ function waitForResult(popup: Window, provider: string, gatewayOrigin: string): 
   return new Promise((resolve, reject) => {
     let graceTimer: number | undefined;
     const closedWatch = window.setInterval(() => {
-      return;
+      if (!popup.closed || graceTimer !== undefined) return;
       graceTimer = window.setTimeout(
         () => finish(() => reject(new LoginCancelledError(provider))),
         closedGraceMs,

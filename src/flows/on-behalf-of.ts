@@ -1,8 +1,10 @@
 // Redeems a validated Office SSO token with Entra's On-Behalf-Of grant for the gateway's own Graph tokens.
 import * as oauth from 'oauth4webapi';
+import type { ProviderConfig } from '../config/types.ts';
 import { GatewayError, reauthRequired } from '../errors/gateway-error.ts';
 import type { ProviderTokens } from '../session/session-types.ts';
 import type { ResolvedProvider } from './authorization-servers.ts';
+import { claimsParameter } from './claims-request.ts';
 import {
   classifyRefreshFailure,
   RefreshFailure,
@@ -13,8 +15,16 @@ import { providerTokensFrom } from './token-response.ts';
 
 /** RFC 7523 §2.1: the grant Entra's On-Behalf-Of flow uses, with `requested_token_use=on_behalf_of`. */
 export const jwtBearerGrantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** Entra's multi-tenant authority segments (GRAPH_TENANT_ID values) and the tenant GUID that replaces them. */
+const multiTenantSegments: ReadonlySet<string> = new Set(['organizations', 'common']);
+const tenantIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Entra's `claims` challenge is a small JSON object; anything longer is not put into a URL. */
 const maximumClaimsLength = 4096;
+
+function capabilityClaims(config: ProviderConfig): Record<string, string> {
+  const claims = claimsParameter(config.clientCapabilities, null);
+  return claims === null ? {} : { claims };
+}
 
 /**
  * The On-Behalf-Of request (Microsoft identity platform, "OAuth 2.0 On-Behalf-Of flow"): the SSO
@@ -29,9 +39,14 @@ export async function redeemOnBehalfOf(
   now: () => number,
 ): Promise<ProviderTokens> {
   let answer: TokenEndpointAnswer | null = null;
+  const tenantServer = tokenEndpointOfTenant(
+    provider.config,
+    ssoToken.authorizationServer,
+    ssoToken.user.tenantId,
+  );
   try {
     const response = await oauth.genericTokenEndpointRequest(
-      provider.authorizationServer,
+      tenantServer,
       provider.client,
       provider.clientAuthentication,
       jwtBearerGrantType,
@@ -39,6 +54,8 @@ export async function redeemOnBehalfOf(
         assertion: ssoToken.assertion,
         requested_token_use: 'on_behalf_of',
         scope: provider.config.scopes.join(' '),
+        // GRAPH_CLIENT_CAPABILITIES (cp1): declared here too, or the tokens would not carry them.
+        ...capabilityClaims(provider.config),
       },
       provider.httpOptions(),
     );
@@ -52,7 +69,7 @@ export async function redeemOnBehalfOf(
     };
     // An ID token in the answer (Entra sends none for On-Behalf-Of) is checked against the SSO token's issuer.
     const result = await oauth.processGenericTokenEndpointResponse(
-      ssoToken.authorizationServer,
+      tenantServer,
       provider.client,
       response,
     );
@@ -67,6 +84,29 @@ export async function redeemOnBehalfOf(
   } catch (error) {
     throw onBehalfOfError(classifyRefreshFailure(provider.config, error, answer), answer);
   }
+}
+
+/**
+ * On-Behalf-Of goes to the tenant-specific token endpoint (providers.md). Entra multi-tenant: the
+ * `organizations` / `common` segment becomes the SSO token's own tenant (its `tid`, already checked
+ * against GRAPH_ALLOWED_TENANTS), as MSAL does, so a guest's grant is not redeemed in its home tenant.
+ */
+export function tokenEndpointOfTenant(
+  provider: ProviderConfig,
+  metadata: oauth.AuthorizationServer,
+  tenantId: string | null,
+): oauth.AuthorizationServer {
+  const source = provider.authorizationServer;
+  const tokenEndpoint = metadata.token_endpoint;
+  if (source.kind !== 'discovery' || source.allowedTenants === null) return metadata;
+  if (tokenEndpoint === undefined || tenantId === null || !tenantIdPattern.test(tenantId))
+    return metadata;
+  const url = new URL(tokenEndpoint);
+  url.pathname = url.pathname
+    .split('/')
+    .map((segment) => (multiTenantSegments.has(segment.toLowerCase()) ? tenantId : segment))
+    .join('/');
+  return { ...metadata, token_endpoint: url.href };
 }
 
 /** The contract's answer to a failed On-Behalf-Of redemption; the classified failure stays its cause. */

@@ -12,7 +12,7 @@ import type { ForwarderOptions, ForwardOutcome, ForwardRequest } from './forward
 import { forwardableRequestHeaders, returnableResponseHeaders } from './header-policy.ts';
 import { HeaderWaitTimer } from './header-wait-timer.ts';
 import type { ReplayableBody } from './replayable-body.ts';
-import type { ResponseLinks } from './response-links.ts';
+import { pipeThrough, type ResponseLinks } from './response-links.ts';
 import {
   failureCode,
   toUpstreamGatewayError,
@@ -152,7 +152,9 @@ export class Exchange {
     let bodyStages: Transform[] | null;
     try {
       const headers = returnableResponseHeaders(upstreamResponse.headers);
-      bodyStages = this.#options.responseLinks?.prepare(this.#logFields.method, status, headers) ?? null;
+      // Links back into the upstream now point at the gateway (contract §6); null: body as it came.
+      bodyStages =
+        this.#options.responseLinks?.prepare(this.#logFields.method, status, headers) ?? null;
       // writeHead marks the headers as sent at once: no upstream header can leak into a later problem.
       this.#outgoing.writeHead(status, headers);
     } catch (error) {
@@ -161,23 +163,7 @@ export class Exchange {
     }
     this.#status = status;
     if (bodyStages === null) upstreamResponse.pipe(this.#outgoing);
-    else this.#pipeThrough(upstreamResponse, bodyStages);
-  }
-
-  /**
-   * A body whose links are rewritten streams through its stages with backpressure end to end
-   * (`pipe`, like the plain body: httpxy already ties the upstream response and the browser's
-   * together, each destroyed when the other closes early). A stage that fails (a corrupt gzip
-   * stream) ends the answer like an upstream that broke off: the connection is closed, so the
-   * browser never takes a truncated body for a whole one.
-   */
-  #pipeThrough(upstreamResponse: IncomingMessage, stages: Transform[]): void {
-    let source: Readable = upstreamResponse;
-    for (const stage of stages) {
-      stage.once('error', (error) => this.failed(error));
-      source = source.pipe(stage);
-    }
-    source.pipe(this.#outgoing);
+    else pipeThrough(upstreamResponse, bodyStages, this.#outgoing, (error) => this.failed(error));
   }
 
   failed(error: unknown): void {

@@ -217,7 +217,6 @@ export class ODataLinkStream extends Transform {
   }
 }
 
-
 /** The index of the next `"` from `from`, or the chunk's length. A plain loop: V8 runs it faster than `indexOf`'s call per string. */
 function indexOfQuote(bytes: Buffer, from: number): number {
   let index = from;

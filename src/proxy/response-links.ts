@@ -1,6 +1,6 @@
 // What one upstream answer needs for contract §6's links: its link headers rewritten, and, for a JSON body of an OData upstream, the streaming stages that rewrite its links.
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { Transform } from 'node:stream';
+import type { Readable, Transform, Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { rewriteLinkHeaders } from './link-header-rewriter.ts';
 import { createLinkRewriter, type LinkRewriter } from './link-rewriting.ts';
@@ -48,7 +48,13 @@ const decoders: ReadonlyMap<string, () => Transform> = new Map<string, () => Tra
  * length (Node frames the answer as chunked instead, RFC 9112 §7.1) and digests (RFC 9530; the
  * obsolete `Content-MD5` of RFC 1864 and `Digest` of RFC 3230).
  */
-const headersOfTheExactBytes = ['content-length', 'content-digest', 'repr-digest', 'content-md5', 'digest'];
+const headersOfTheExactBytes = [
+  'content-length',
+  'content-digest',
+  'repr-digest',
+  'content-md5',
+  'digest',
+];
 
 export function createResponseLinks(options: ResponseLinksOptions): ResponseLinks {
   const rewriter = createLinkRewriter(options);
@@ -91,4 +97,25 @@ function bodyStages(headers: OutgoingHttpHeaders, rewriter: LinkRewriter): Trans
   if (decoder === undefined) return [linkStream];
   delete headers['content-encoding'];
   return [decoder(), linkStream];
+}
+
+/**
+ * A body whose links are rewritten streams through its stages with backpressure end to end
+ * (`pipe`, like a plain body: httpxy already ties the upstream response and the browser's
+ * together, each destroyed when the other closes early). A stage that fails (a corrupt gzip
+ * stream) is reported to `failed`, which closes the connection: the browser never takes a
+ * truncated body for a whole one.
+ */
+export function pipeThrough(
+  source: Readable,
+  stages: readonly Transform[],
+  destination: Writable,
+  failed: (error: unknown) => void,
+): void {
+  let upstream = source;
+  for (const stage of stages) {
+    stage.once('error', failed);
+    upstream = upstream.pipe(stage);
+  }
+  upstream.pipe(destination);
 }

@@ -1,4 +1,4 @@
-// The demo in a real browser (Debian's Chromium): sign in, call both APIs, popup sign-in, a forced reauth, logout — and no token in the page.
+// The demo in a real browser (Debian's Chromium) on the client module: sign in, call both APIs, popup sign-in, a forced reauth and the sign-in again, 503, logout — and no token in the page.
 import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,7 +70,7 @@ describe('the demo in Chromium', () => {
     await context.close();
   });
 
-  it('signs in, calls Graph and ServiceNow, shows the reauth payload after a revocation, and logs out, with no token in the page', async () => {
+  it('signs in, calls Graph and ServiceNow, shows the reauth state after a revocation and signs in again in a popup, and logs out, with no token in the page', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     // Everything the page received from its origin, to search for tokens afterwards.
@@ -180,7 +180,7 @@ describe('the demo in Chromium', () => {
     await context.close();
   }, 30_000);
 
-  it("shows the gateway's 503 as \"try again later\" with its Retry-After, and the retry button sends the call again", async () => {
+  it('shows the gateway\'s 503 as "try again later" with its Retry-After, and the retry button sends the call again', async () => {
     const context = await browser.newContext();
     // The demo cannot take its IdP down: the gateway's answer to that case, as contract §4 writes it.
     let unavailable = true;

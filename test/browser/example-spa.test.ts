@@ -43,9 +43,9 @@ describe('examples/spa against the demo', () => {
     expect(() => readDemoSettings({ DEMO_APP_DIR: 'examples/nowhere' })).toThrow(
       /DEMO_APP_DIR must name a folder/,
     );
-    expect(() => readDemoSettings({ DEMO_APP_DIR: new URL('.', import.meta.url).pathname })).toThrow(
-      /DEMO_APP_DIR must hold an index\.html/,
-    );
+    expect(() =>
+      readDemoSettings({ DEMO_APP_DIR: new URL('.', import.meta.url).pathname }),
+    ).toThrow(/DEMO_APP_DIR must hold an index\.html/);
   });
 
   it('signs in from its button, shows Graph data, asks to sign in again after a revocation, and its retried call shows data', async () => {

@@ -16,18 +16,15 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Whether a promise has settled yet, without waiting for it. */
-async function settled(promise: Promise<unknown>): Promise<boolean> {
-  const marker = Symbol('pending');
-  const winner = await Promise.race([
-    promise.then(
-      () => true,
-      () => true,
-    ),
-    Promise.resolve(marker),
-  ]);
-  return winner !== marker;
+/** Follows a promise's settlement, so a test can ask later whether it has settled (and not hang). */
+function track(promise: Promise<unknown>): { settled: boolean } {
+  const state = { settled: false };
+  const mark = () => void (state.settled = true);
+  promise.then(mark, mark);
+  return state;
 }
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('client.login in a popup', () => {
   it('opens the gateway’s popup login (never noopener) and resolves on its bff:login message', async () => {
@@ -78,6 +75,7 @@ describe('client.login in a popup', () => {
   it('ignores bff:login messages from another origin, from another window, for another provider or of another shape', async () => {
     const { popups } = fakeWindowOpen();
     const login = createClient().login('graph');
+    const state = track(login);
     const popup = popups[0]!;
     const otherWindow = { closed: false };
     postToOpener(success, 'https://evil.example', popup);
@@ -87,8 +85,8 @@ describe('client.login in a popup', () => {
     postToOpener({ ...success, type: 'other' }, origin, popup);
     postToOpener({ ...success, ok: 'yes' }, origin, popup);
     postToOpener('bff:login', origin, popup);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await settled(login)).toBe(false);
+    await tick();
+    expect(state.settled).toBe(false);
     postToOpener(success, origin, popup);
     await expect(login).resolves.toMatchObject({ provider: 'graph' });
   });
@@ -113,10 +111,12 @@ describe('client.login in a popup', () => {
     const first = client.login('graph');
     const second = client.login('graph');
     const other = client.login('servicenow');
+    const otherState = track(other);
     expect(open).toHaveBeenCalledTimes(2);
     postToOpener(success, origin, popups[0]);
     await expect(Promise.all([first, second])).resolves.toHaveLength(2);
-    expect(await settled(other)).toBe(false);
+    await tick();
+    expect(otherState.settled).toBe(false);
     popups[1]!.closed = true;
     await expect(other).rejects.toBeInstanceOf(LoginCancelledError);
     // Settled: the next login opens a new window.

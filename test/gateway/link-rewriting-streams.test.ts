@@ -117,7 +117,9 @@ describe('JSON bodies', () => {
     });
     // The head is still in Node's buffer when the gzip stream fails: the SPA sees a network error.
     await expect(open('/v1.0/corrupt').then(bodyOf)).rejects.toThrow(/socket hang up|aborted/);
-    expect(harness.logs.some((line) => line.includes('failed after its headers were sent'))).toBe(true);
+    expect(harness.logs.some((line) => line.includes('failed after its headers were sent'))).toBe(
+      true,
+    );
     expect((await bodyOf(await open('/v1.0/users?$top=1'))).length).toBeGreaterThan(0);
   });
 
@@ -131,15 +133,24 @@ describe('JSON bodies', () => {
         response.end(`"@odata.nextLink":"${harness.graph.url}/v1.0/huge?page=2"}`),
       );
     });
-    const response = await open('/v1.0/huge');
-    const chunks: Buffer[] = [];
-    const firstChunk = new Promise<Buffer>((resolve) => response.once('data', resolve));
-    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 2_000));
-    const first = await Promise.race([firstChunk, timeout]);
-    expect(first?.subarray(0, 10).toString()).toBe('{"value":[');
-    chunks.push(first ?? Buffer.alloc(0));
+    // Read before Graph ends the body: a gateway that buffered it would deliver nothing (not even its head).
+    const firstBytes = open('/v1.0/huge').then(
+      (response) =>
+        new Promise<[IncomingMessage, Buffer]>((resolve) =>
+          response.once('data', (chunk: Buffer) => {
+            response.pause(); // the rest is read by bodyOf, none lost in between
+            resolve([response, chunk]);
+          }),
+        ),
+    );
+    const early = await Promise.race([
+      firstBytes,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 2_000)),
+    ]);
     finish();
-    chunks.push(await bodyOf(response));
+    expect(early?.[1].subarray(0, 10).toString()).toBe('{"value":[');
+    const [response, first] = early ?? (await firstBytes);
+    const chunks = [first, await bodyOf(response)];
     const page = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
     expect(page['@odata.nextLink']).toBe(`${harness.url}/graph/v1.0/huge?page=2`);
     expect((page.value as unknown[]).length).toBe(20_001);
@@ -152,14 +163,19 @@ describe('bodies that are not JSON', () => {
     const response = await open(`/v1.0/download?bytes=${size}`, { 'accept-encoding': 'gzip' });
     expect(response.headers['content-length']).toBe(String(size));
     expect(response.headers['transfer-encoding']).toBeUndefined();
-    const digest = createHash('sha256').update(await bodyOf(response)).digest('hex');
+    const digest = createHash('sha256')
+      .update(await bodyOf(response))
+      .digest('hex');
     expect(digest).toBe(createHash('sha256').update(downloadPattern(size)).digest('hex'));
   });
 
   it('relays a text body that looks like JSON links byte for byte', async () => {
     const text = `{"@odata.nextLink":"${harness.graph.url}/v1.0/users"}`;
     harness.graph.route('GET', '/v1.0/text', (_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(text.length) });
+      response.writeHead(200, {
+        'content-type': 'text/plain',
+        'content-length': String(text.length),
+      });
       response.end(text);
     });
     const response = await open('/v1.0/text');

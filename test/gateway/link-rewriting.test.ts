@@ -47,10 +47,13 @@ describe('paging through /graph by following @odata.nextLink', () => {
       seen.push(...(page.value ?? []).map((user) => user.id));
       pages += 1;
       url = page['@odata.nextLink'];
-      if (url !== undefined) expect(url.startsWith(`${harness.url}/graph/v1.0/users?$top=5&`)).toBe(true);
+      if (url !== undefined)
+        expect(url.startsWith(`${harness.url}/graph/v1.0/users?$top=5&`)).toBe(true);
     }
     expect(pages).toBe(20);
-    expect(seen).toEqual(Array.from({ length: directorySize }, (_, index) => directoryUser(index).id));
+    expect(seen).toEqual(
+      Array.from({ length: directorySize }, (_, index) => directoryUser(index).id),
+    );
     // The opaque skip token reached Graph exactly as Graph wrote it (percent-encoding kept).
     const upstreamUrls = harness.graph.requests.map((request) => request.url);
     expect(upstreamUrls[1]).toMatch(/^\/v1\.0\/users\?\$top=5&\$skiptoken=[A-Za-z0-9]+%3D$/);

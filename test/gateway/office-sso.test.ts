@@ -6,7 +6,10 @@ import { dumpStore } from '../support/store-dump.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 let harness: GatewayHarness;
-useGatewayHarness({}, (started) => (harness = started), { serviceNow: true });
+// cp1 declared: the On-Behalf-Of request must carry it like every authorization and refresh request.
+useGatewayHarness({ GRAPH_CLIENT_CAPABILITIES: 'cp1' }, (started) => (harness = started), {
+  serviceNow: true,
+});
 
 const csrf = { 'x-csrf': '1' };
 const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -44,6 +47,7 @@ describe('POST /auth/sso/graph', () => {
       requestedTokenUse: 'on_behalf_of',
       scope: 'openid profile email offline_access User.Read',
       clientId: harness.openIdProvider.clientId,
+      claims: JSON.stringify({ access_token: { xms_cc: { values: ['cp1'] } } }),
     });
     expect(harness.openIdProvider.tokenRequests.at(-1)).toEqual({
       grantType: jwtBearer,

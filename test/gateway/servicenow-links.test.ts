@@ -40,7 +40,11 @@ describe('paging through a ServiceNow table by following Link rel="next"', () =>
       const text = await response.text();
       expect(headers).not.toContain(instance().host);
       expect(text).not.toContain(instance().host);
-      userNames.push(...(JSON.parse(text) as { result: { user_name: string }[] }).result.map((row) => row.user_name));
+      userNames.push(
+        ...(JSON.parse(text) as { result: { user_name: string }[] }).result.map(
+          (row) => row.user_name,
+        ),
+      );
       const relations = linksByRelation(response.headers.get('link'));
       expect(relations.first).toBe(
         `${harness.url}/servicenow/api/now/table/sys_user?sysparm_fields=user_name&sysparm_limit=10&sysparm_offset=0`,
@@ -88,20 +92,29 @@ describe('other links of the instance', () => {
   it('leaves ServiceNow’s JSON bodies byte for byte: only Graph speaks OData', async () => {
     const text = `{"@odata.nextLink":"${instance().url}/api/now/table/incident"}`;
     const remove = harness.serviceNow?.route('GET', '/api/now/odata', (_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': String(text.length) });
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': String(text.length),
+      });
       response.end(text);
     });
-    const response = await browser.fetch(`${harness.url}/servicenow/api/now/odata`, { headers: csrf });
+    const response = await browser.fetch(`${harness.url}/servicenow/api/now/odata`, {
+      headers: csrf,
+    });
     expect(response.headers.get('content-length')).toBe(String(text.length));
     expect(await response.text()).toBe(text);
     remove?.();
   });
 
   it('leaves a Location on another host alone', async () => {
-    const remove = harness.serviceNow?.route('GET', '/api/now/attachment/1/file', (_request, response) => {
-      response.writeHead(302, { location: 'https://files.example.invalid/attachment/1' });
-      response.end();
-    });
+    const remove = harness.serviceNow?.route(
+      'GET',
+      '/api/now/attachment/1/file',
+      (_request, response) => {
+        response.writeHead(302, { location: 'https://files.example.invalid/attachment/1' });
+        response.end();
+      },
+    );
     const response = await browser.fetch(`${harness.url}/servicenow/api/now/attachment/1/file`, {
       headers: csrf,
     });

@@ -212,6 +212,7 @@ describe('the stand-in redeems Office SSO tokens On-Behalf-Of, as Entra does', (
       requestedTokenUse: 'on_behalf_of',
       scope: 'openid offline_access User.Read',
       clientId: openIdProvider.clientId,
+      claims: null,
     });
     const refreshed = await refresh(tokens.refresh_token ?? '');
     expect(oauth.getValidatedIdTokenClaims(refreshed)?.sub).toBe('dave');

@@ -64,6 +64,7 @@ describe('the scripted authorization server refreshes like Entra ID', () => {
         hadCodeVerifier: false,
         pkceMatched: false,
         refreshTokenState,
+        claims: null,
       })),
     ]);
     expect(JSON.stringify(stand.tokenRequests)).not.toContain(original);

@@ -17,6 +17,8 @@ export interface OnBehalfOfRequestRecord {
   readonly requestedTokenUse: string | null;
   readonly scope: string | null;
   readonly clientId: string;
+  /** The `claims` request parameter (client capabilities), as sent; null when absent. */
+  readonly claims: string | null;
 }
 
 /** How the next On-Behalf-Of request is answered instead of issuing tokens (providers.md "On-Behalf-Of"). */
@@ -85,6 +87,7 @@ export function registerOnBehalfOfGrant(context: {
       requestedTokenUse: text('requested_token_use'),
       scope: text('scope'),
       clientId: client.clientId,
+      claims: text('claims'),
     });
     const failure = failures.shift();
     if (failure !== undefined) return answerFailure(ctx, failure);
@@ -163,6 +166,7 @@ export function registerOnBehalfOfGrant(context: {
     'assertion',
     'requested_token_use',
     'scope',
+    'claims',
   ]);
 
   return {
