@@ -47,7 +47,7 @@ export function createClient(options = {}) {
             if (popups.generation(provider) === signInsBefore)
                 await signInAgain(error);
             // Once: a second reauth answer is the app's to handle (thrown as is).
-            throw error;
+            return sendToProvider(context, provider, path, init);
         }
     }
     async function signInAgain(reauth) {

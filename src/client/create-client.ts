@@ -52,7 +52,7 @@ export function createClient(options: ClientOptions = {}): BffClient {
       // A sign-in that completed while this call was in flight already answers its reauth.
       if (popups.generation(provider) === signInsBefore) await signInAgain(error);
       // Once: a second reauth answer is the app's to handle (thrown as is).
-      throw error;
+      return sendToProvider(context, provider, path, init);
     }
   }
 

@@ -20,11 +20,14 @@ interface ModuleFile {
  * Read once at start-up: every request is a Map lookup, so no request path ever reaches the file
  * system (threat: path traversal, `..%2f`, symlinks: a name not in the Map is a plain 404).
  */
-export function loadClientModules(directory: URL = clientDirectory): Map<string, ModuleFile> | null {
+export function loadClientModules(
+  directory: URL = clientDirectory,
+): Map<string, ModuleFile> | null {
   if (!existsSync(directory)) return null;
   const files = new Map<string, ModuleFile>();
   for (const name of readdirSync(directory)) {
-    if (/^[a-z][a-z0-9-]*\.js$/.test(name)) files.set(name, moduleFile(readFileSync(new URL(name, directory))));
+    if (/^[a-z][a-z0-9-]*\.js$/.test(name))
+      files.set(name, moduleFile(readFileSync(new URL(name, directory))));
   }
   return files;
 }
