@@ -77,25 +77,23 @@ export interface FakePopup {
 /** Replaces `window.open`; each call yields a fake popup (or null: a blocked popup). */
 export function fakeWindowOpen(options: { blocked?: boolean } = {}) {
   const popups: FakePopup[] = [];
-  const open = vi.spyOn(window, 'open').mockImplementation(((
-    url?: string | URL,
-    name?: string,
-    features?: string,
-  ) => {
-    if (options.blocked === true) return null;
-    const popup: FakePopup = {
-      closed: false,
-      url: String(url),
-      name: name ?? '',
-      features: features ?? '',
-      close() {
-        popup.closed = true;
-      },
-      focus() {},
-    };
-    popups.push(popup);
-    return popup as unknown as Window;
-  }) as typeof window.open);
+  const open = vi
+    .spyOn(window, 'open')
+    .mockImplementation((url?: string | URL, name?: string, features?: string) => {
+      if (options.blocked === true) return null;
+      const popup: FakePopup = {
+        closed: false,
+        url: String(url),
+        name: name ?? '',
+        features: features ?? '',
+        close() {
+          popup.closed = true;
+        },
+        focus() {},
+      };
+      popups.push(popup);
+      return popup as unknown as Window;
+    });
   return { open, popups };
 }
 

@@ -112,7 +112,7 @@ describe('handoff and Office SSO', () => {
     expect(calls[0]?.url).toBe('/auth/handoff');
     expect(calls[0]?.headers.get('x-csrf')).toBe('1');
     expect(calls[0]?.headers.get('content-type')).toBe('application/json');
-    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({
+    expect(JSON.parse(calls[0]?.init.body as string)).toEqual({
       provider: 'graph',
       return_to: '/done',
     });
@@ -126,7 +126,7 @@ describe('handoff and Office SSO', () => {
     );
     const client = createClient({ fetch });
     expect(await client.redeemHandoff(code)).toEqual({ provider: 'graph', ok: true });
-    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ code });
+    expect(JSON.parse(calls[0]?.init.body as string)).toEqual({ code });
     expect(calls[0]?.headers.get('x-csrf')).toBe('1');
     const refused = await client.redeemHandoff(code).catch((caught: unknown) => caught);
     expect(refused).toBeInstanceOf(HandoffRefusedError);
