@@ -65,6 +65,7 @@ export function buildGraphProvider(
     apiUrl: withoutTrailingSlash(apiUrl),
     routes: parseRoutes('GRAPH_ROUTES', env.GRAPH_ROUTES, problems),
     clientCapabilities: Object.freeze(env.GRAPH_CLIENT_CAPABILITIES ?? []),
+    odataLinks: true,
     // Entra answers with RFC 6749 codes plus `suberror`: the generic classification covers it.
     refreshRejections: Object.freeze([]),
   });
@@ -145,6 +146,8 @@ export function buildServiceNowProvider(
     routes: parseRoutes('SERVICENOW_ROUTES', env.SERVICENOW_ROUTES, problems),
     // ServiceNow has no claims request parameter.
     clientCapabilities: Object.freeze([]),
+    // ServiceNow pages with `Link` headers (rewritten for every provider), not OData members.
+    odataLinks: false,
     refreshRejections: serviceNowRefreshRejections,
   });
 }

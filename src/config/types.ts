@@ -67,6 +67,8 @@ export interface ProviderConfig {
    * refresh request (`GRAPH_CLIENT_CAPABILITIES=cp1`: continuous access evaluation). Empty: none.
    */
   readonly clientCapabilities: readonly string[];
+  /** Whether the API pages with OData's `@odata.nextLink` / `@odata.deltaLink` in JSON bodies (Graph). */
+  readonly odataLinks: boolean;
   /** Provider-specific refresh answers that mean "sign in again" (beyond the RFC 6749 codes). */
   readonly refreshRejections: readonly RefreshRejectionAnswer[];
 }

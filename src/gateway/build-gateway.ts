@@ -67,7 +67,7 @@ export function buildGateway(
         links: {
           publicOrigin: config.publicOrigin,
           mountPrefix: `/${provider.id}`,
-          rewriteODataLinks: provider.id === 'graph',
+          rewriteODataLinks: provider.odataLinks,
         },
       }),
     );
