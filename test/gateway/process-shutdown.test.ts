@@ -1,12 +1,11 @@
 // Graceful shutdown of the real process (contract §1): on SIGTERM or SIGINT `node src/main.ts` stops accepting, lets a proxied request in flight finish (up to 10 s), and exits 0.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shutdownGraceMs } from '../../src/gateway/start-gateway.ts';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
 import { startOpenIdProvider, type TestOpenIdProvider } from '../support/openid-provider.ts';
-import { freePort } from '../support/redis-server.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 const mainPath = new URL('../../src/main.ts', import.meta.url).pathname;
@@ -48,6 +47,28 @@ interface GatewayProcess {
 }
 
 const ports: number[] = [];
+/**
+ * Each port stays bound by a placeholder until its gateway starts: a port merely found free in
+ * `beforeAll` can be taken meanwhile (another file's server, an outgoing connection's local port),
+ * and the gateway would exit with EADDRINUSE.
+ */
+const placeholders = new Map<number, Server>();
+
+async function reservePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  placeholders.set(address.port, server);
+  return address.port;
+}
+
+async function releasePort(port: number): Promise<void> {
+  const server = placeholders.get(port);
+  placeholders.delete(port);
+  if (server !== undefined) await new Promise((resolve) => server.close(resolve));
+}
 let openIdProvider: TestOpenIdProvider;
 let upstream: SlowUpstream;
 /** Every process a test started: one that a failed test left running is killed after the file. */
@@ -55,7 +76,7 @@ const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   // The provider must know every callback URL up front: one port per test.
-  for (let index = 0; index < 4; index += 1) ports.push(await freePort());
+  for (let index = 0; index < 4; index += 1) ports.push(await reservePort());
   openIdProvider = await startOpenIdProvider({
     redirectUris: ports.map((port) => `http://127.0.0.1:${port}/auth/callback/graph`),
   });
@@ -63,12 +84,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const port of [...placeholders.keys()]) await releasePort(port);
   await upstream?.close();
   await openIdProvider?.close();
 });
 
 async function startGatewayProcess(port: number): Promise<GatewayProcess> {
   const url = `http://127.0.0.1:${port}`;
+  await releasePort(port);
   const child = spawn(process.execPath, [mainPath], {
     env: {
       PATH: process.env.PATH ?? '',
