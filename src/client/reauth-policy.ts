@@ -27,7 +27,7 @@ export function withReauthPolicy(
       // A streamed body is gone after the first send: the app must sign in and send it itself.
       if (!(error instanceof ReauthRequiredError) || !isReplayable(init.body)) throw error;
       // A sign-in that completed while this call was in flight already answers its reauth.
-      await signInAgain(context, popups, error);
+      if (popups.generation(provider) === signInsBefore) await signInAgain(context, popups, error);
       // Once: a second reauth answer is the app's to handle (thrown as is, never a loop).
       return sendToProvider(context, provider, path, init);
     }

@@ -51,8 +51,8 @@ export function claimsParameter(
 /** Objects merge member by member, arrays keep each distinct value once, anything else: `addition` wins. */
 function merge(base: unknown, addition: unknown): unknown {
   if (Array.isArray(base) && Array.isArray(addition)) {
-    const values: unknown[] = [...base];
-    for (const value of addition) if (!values.includes(value)) values.push(value);
+    const values: unknown[] = Array.from(base as unknown[]);
+    for (const value of addition as unknown[]) if (!values.includes(value)) values.push(value);
     return values;
   }
   if (isPlainObject(base) && isPlainObject(addition)) {

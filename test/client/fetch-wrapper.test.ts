@@ -161,6 +161,8 @@ describe('client.fetch', () => {
       new Response('maintenance', { status: 503, headers: { 'retry-after': '30' } }),
       problem(503, { type: 'https://upstream.example/problems/busy' }),
       problem(403, { type: 'urn:bff:route-not-allowed' }),
+      // Over 64 KiB: not one of the gateway's problems, never buffered whole by the client.
+      problem(503, { type: 'urn:bff:provider-unavailable', padding: 'x'.repeat(70_000) }),
       new Response(null, { status: 204 }),
     ];
     const { fetch } = scriptedFetch((_call, index) => answers[index]!);
