@@ -44,6 +44,11 @@ export function parseLoginRequest(
   if (prompt !== null && !prompt.split(' ').every((value) => promptValues.has(value))) {
     invalid('prompt must be a space-separated list of none, login, consent, select_account');
   }
+  // Threat: script on the app's origin (XSS) runs a handoff login silently in a window it opened
+  // for an attacker's handoff id, reads the code from its fragment and hands the victim's session
+  // to the attacker's browser. A handoff sign-in therefore always asks the user (see startLogin).
+  if (mode === 'handoff' && prompt?.split(' ').includes('none') === true)
+    invalid('prompt=none is not allowed with mode=handoff: a handoff sign-in asks the user');
   const hint = (name: string): string | null => {
     const value = query(name);
     if (value === undefined) return null;
@@ -95,6 +100,14 @@ function parseHandoffId(mode: string, handoffId: string | undefined): string | n
 }
 
 /**
+ * A handoff sign-in is never silent: an OpenID provider shows its account picker
+ * (OpenID Connect Core §3.1.2.1 `select_account`) even when the user has a session there.
+ */
+function handoffPrompt(provider: ResolvedProvider): string | null {
+  return provider.config.openId ? 'select_account' : null;
+}
+
+/**
  * Builds the authorization request (RFC 6749 §4.1.1) with PKCE S256 (RFC 7636, required by
  * RFC 9700 §2.1.1 even for confidential clients), a fresh `state` (CSRF on the callback) and, for
  * OpenID providers, a `nonce` (replay of an ID token). The returned pending login is what the
@@ -126,7 +139,8 @@ export async function startLogin(
   parameters.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
   parameters.set('code_challenge_method', 'S256');
   if (nonce !== null) parameters.set('nonce', nonce);
-  if (request.prompt !== null) parameters.set('prompt', request.prompt);
+  const prompt = request.prompt ?? (request.mode === 'handoff' ? handoffPrompt(provider) : null);
+  if (prompt !== null) parameters.set('prompt', prompt);
   if (request.loginHint !== null) parameters.set('login_hint', request.loginHint);
   if (request.domainHint !== null) parameters.set('domain_hint', request.domainHint);
   // OpenID Connect Core §5.5: the declared capabilities and the challenge's claims, as JSON.

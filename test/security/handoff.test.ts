@@ -155,10 +155,27 @@ describe('hostile handoff requests', () => {
     ['mode=handoff&handoff_id=short', 'handoff_id'],
     [`handoff_id=${'A'.repeat(43)}`, 'handoff_id'],
     [`mode=popup&handoff_id=${'A'.repeat(43)}`, 'handoff_id'],
+    [`mode=handoff&handoff_id=${'A'.repeat(43)}&prompt=none`, 'prompt=none'],
+    [`mode=handoff&handoff_id=${'A'.repeat(43)}&prompt=login%20none`, 'prompt=none'],
   ])('refuses the login query %s with a 400 naming %s', async (query, parameter) => {
     const answer = await fetch(`${harness.url}/auth/login/graph?${query}`, { redirect: 'manual' });
     expect(answer.status).toBe(400);
     expect(((await answer.json()) as { detail: string }).detail).toContain(parameter);
+  });
+
+  it('never runs silently: a handoff login asks the user to pick the account unless it already asks more', async () => {
+    const handoffId = 'A'.repeat(43);
+    const promptOf = async (query: string): Promise<string | null> => {
+      const answer = await fetch(`${harness.url}/auth/login/graph?${query}`, {
+        redirect: 'manual',
+      });
+      expect(answer.status).toBe(302);
+      return new URL(answer.headers.get('location') ?? '').searchParams.get('prompt');
+    };
+    expect(await promptOf(`mode=handoff&handoff_id=${handoffId}`)).toBe('select_account');
+    expect(await promptOf(`mode=handoff&handoff_id=${handoffId}&prompt=login`)).toBe('login');
+    // Other modes keep the provider's single sign-on: no prompt unless the app asks.
+    expect(await promptOf('mode=popup')).toBeNull();
   });
 
   it('refuses a forged handoff cookie', async () => {
