@@ -4,6 +4,7 @@ import type { GatewayConfig, ProviderId } from '../config/types.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { LogoutMatch } from '../session/session-index.ts';
 import type { AuthorizationServers, ResolvedProvider } from './authorization-servers.ts';
+import { remoteKeySetOf, verifyWithKeySet, type RemoteKeySet } from './remote-key-set.ts';
 import { tenantPlaceholder } from './tenant-issuer.ts';
 
 /** Back-Channel Logout 1.0 §2.4: the `events` member that makes a JWT a logout token. */
@@ -57,13 +58,11 @@ export function createLogoutTokenVerifier(
   now: () => number,
 ): LogoutTokenVerifier {
   const openIdProviders = [...config.providers.values()].filter((provider) => provider.openId);
-  const keySets = new Map<ProviderId, ReturnType<typeof jose.createRemoteJWKSet>>();
+  const keySets = new Map<ProviderId, RemoteKeySet>();
   const keySetOf = (provider: ResolvedProvider) => {
     let keySet = keySets.get(provider.config.id);
     if (keySet === undefined) {
-      keySet = jose.createRemoteJWKSet(jwksUrl(provider, config.allowInsecureHttp), {
-        timeoutDuration: config.providerTimeoutMs,
-      });
+      keySet = remoteKeySetOf(provider, config);
       keySets.set(provider.config.id, keySet);
     }
     return keySet;
@@ -75,7 +74,7 @@ export function createLogoutTokenVerifier(
       for (const providerConfig of openIdProviders) {
         const provider = await authorizationServers.resolve(providerConfig.id);
         if (!acceptedIssuers(provider).includes(unverifiedIssuer)) continue;
-        const { payload, protectedHeader } = await verifySignature(
+        const { payload, protectedHeader } = await verifyWithKeySet(
           logoutToken,
           keySetOf(provider),
           {
@@ -87,6 +86,8 @@ export function createLogoutTokenVerifier(
             maxTokenAge: logoutTokenMaxAgeSeconds,
             currentDate: new Date(now()),
           },
+          'logout token',
+          invalid,
         );
         return checkLogoutClaims(providerConfig.id, unverifiedIssuer, payload, protectedHeader);
       }
@@ -118,55 +119,6 @@ function acceptedIssuers(provider: ResolvedProvider): string[] {
     );
   }
   return [provider.authorizationServer.issuer];
-}
-
-function jwksUrl(provider: ResolvedProvider, allowInsecureHttp: boolean): URL {
-  const jwksUri = provider.authorizationServer.jwks_uri;
-  const url = jwksUri !== undefined && URL.canParse(jwksUri) ? new URL(jwksUri) : null;
-  if (
-    url === null ||
-    !(url.protocol === 'https:' || (allowInsecureHttp && url.protocol === 'http:'))
-  ) {
-    throw new GatewayError(
-      502,
-      'provider_misconfigured',
-      `the ${provider.config.id} authorization server publishes no usable jwks_uri`,
-    );
-  }
-  return url;
-}
-
-/** jose's verification; a key set that cannot be fetched is an outage (503), anything else a bad token. */
-async function verifySignature(
-  logoutToken: string,
-  keySet: ReturnType<typeof jose.createRemoteJWKSet>,
-  options: jose.JWTVerifyOptions,
-): Promise<jose.JWTVerifyResult> {
-  try {
-    return await jose.jwtVerify(logoutToken, keySet, options);
-  } catch (error) {
-    if (isKeySetOutage(error)) {
-      throw new GatewayError(
-        503,
-        'provider_unavailable',
-        'the signing keys of the logout token could not be fetched',
-        {
-          retryAfterSeconds: 5,
-          cause: error,
-        },
-      );
-    }
-    throw invalid('the logout token failed signature or claim validation', error);
-  }
-}
-
-/** No answer, a timeout, or a JWKS response that is not 200 JSON (jose's generic error): nothing was judged. */
-function isKeySetOutage(error: unknown): boolean {
-  return (
-    error instanceof TypeError ||
-    error instanceof jose.errors.JWKSTimeout ||
-    (error instanceof jose.errors.JOSEError && error.code === jose.errors.JOSEError.code)
-  );
 }
 
 /** Back-Channel Logout 1.0 §2.6 steps 3–6, after the signature, `iss`, `aud`, `iat` and `exp` checks. */

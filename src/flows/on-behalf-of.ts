@@ -7,6 +7,7 @@ import type { ResolvedProvider } from './authorization-servers.ts';
 import { claimsParameter } from './claims-request.ts';
 import {
   classifyRefreshFailure,
+  readTokenEndpointAnswer,
   RefreshFailure,
   type TokenEndpointAnswer,
 } from './refresh-failure.ts';
@@ -59,14 +60,7 @@ export async function redeemOnBehalfOf(
       },
       provider.httpOptions(),
     );
-    answer = {
-      status: response.status,
-      retryAfter: response.headers.get('retry-after'),
-      body: await response
-        .clone()
-        .json()
-        .catch(() => null),
-    };
+    answer = await readTokenEndpointAnswer(response);
     // An ID token in the answer (Entra sends none for On-Behalf-Of) is checked against the SSO token's issuer.
     const result = await oauth.processGenericTokenEndpointResponse(
       tenantServer,

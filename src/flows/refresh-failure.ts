@@ -92,6 +92,18 @@ export interface TokenEndpointAnswer {
   readonly body: unknown;
 }
 
+/** What classification needs of a token endpoint's response, read from a copy (oauth4webapi reads the body after). */
+export async function readTokenEndpointAnswer(response: Response): Promise<TokenEndpointAnswer> {
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: await response
+      .clone()
+      .json()
+      .catch(() => null),
+  };
+}
+
 /**
  * The one classification of a failed refresh (providers.md "Token-endpoint errors"): first the
  * transport (no answer), then the HTTP status, then `error` and `suberror`, then the provider's own

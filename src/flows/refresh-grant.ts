@@ -7,6 +7,7 @@ import { LoginFailure } from './login-failure.ts';
 import { isKeySetOutage } from './provider-reachability.ts';
 import {
   classifyRefreshFailure,
+  readTokenEndpointAnswer,
   RefreshFailure,
   type TokenEndpointAnswer,
 } from './refresh-failure.ts';
@@ -38,14 +39,7 @@ export async function redeemRefreshToken(
       // client capabilities go with every refresh too, or Entra issues a token without them.
       { ...httpOptions, additionalParameters: refreshParameters(provider) },
     );
-    answer = {
-      status: response.status,
-      retryAfter: response.headers.get('retry-after'),
-      body: await response
-        .clone()
-        .json()
-        .catch(() => null),
-    };
+    answer = await readTokenEndpointAnswer(response);
     const tokenServer = serverForIdToken(provider, answer);
     const result = await oauth.processRefreshTokenResponse(tokenServer, provider.client, response);
     await checkIdToken(provider, tokenServer, response, result, tokens, httpOptions);

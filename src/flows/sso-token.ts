@@ -1,5 +1,5 @@
 // Validates an Office add-in's SSO token (an Entra access token for the gateway's own API) before it is redeemed On-Behalf-Of.
-import * as jose from 'jose';
+import type * as jose from 'jose';
 import type * as oauth from 'oauth4webapi';
 import type { GatewayConfig, ProviderConfig } from '../config/types.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
@@ -7,6 +7,7 @@ import type { SessionUser } from '../session/session-types.ts';
 import type { AuthorizationServers, ResolvedProvider } from './authorization-servers.ts';
 import { userFromClaims } from './callback.ts';
 import { LoginFailure } from './login-failure.ts';
+import { remoteKeySetOf, verifyWithKeySet, type RemoteKeySet } from './remote-key-set.ts';
 import { authorizationServerForToken } from './tenant-issuer.ts';
 
 /**
@@ -45,13 +46,8 @@ export function createSsoTokenValidator(
   authorizationServers: AuthorizationServers,
   now: () => number,
 ): SsoTokenValidator {
-  let keySet: ReturnType<typeof jose.createRemoteJWKSet> | null = null;
-  const keySetOf = (provider: ResolvedProvider) => {
-    keySet ??= jose.createRemoteJWKSet(jwksUrl(provider, config.allowInsecureHttp), {
-      timeoutDuration: config.providerTimeoutMs,
-    });
-    return keySet;
-  };
+  let keySet: RemoteKeySet | null = null;
+  const keySetOf = (provider: ResolvedProvider) => (keySet ??= remoteKeySetOf(provider, config));
 
   return {
     async validate(ssoToken) {
@@ -59,13 +55,19 @@ export function createSsoTokenValidator(
         throw invalidSsoToken('the SSO token is too long');
       const provider = await authorizationServers.resolve('graph');
       const tokenServer = issuerFor(provider, ssoToken);
-      const payload = await verifySignature(ssoToken, keySetOf(provider), {
-        issuer: tokenServer.issuer,
-        algorithms: signingAlgorithms,
-        requiredClaims: ['exp', 'sub', 'tid'],
-        clockTolerance: ssoTokenClockToleranceSeconds,
-        currentDate: new Date(now()),
-      });
+      const { payload } = await verifyWithKeySet(
+        ssoToken,
+        keySetOf(provider),
+        {
+          issuer: tokenServer.issuer,
+          algorithms: signingAlgorithms,
+          requiredClaims: ['exp', 'sub', 'tid'],
+          clockTolerance: ssoTokenClockToleranceSeconds,
+          currentDate: new Date(now()),
+        },
+        'SSO token',
+        invalidSsoToken,
+      );
       checkSsoClaims(provider.config, payload);
       const user = userFromClaims(payload);
       return { assertion: ssoToken, subject: user.sub, user, authorizationServer: tokenServer };
@@ -121,50 +123,4 @@ function configuredTenant(provider: ProviderConfig): string | null {
   if (source.kind !== 'discovery' || source.allowedTenants !== null) return null;
   const segment = source.issuer.pathname.split('/').find((part) => tenantSegmentPattern.test(part));
   return segment === undefined ? null : segment.toLowerCase();
-}
-
-function jwksUrl(provider: ResolvedProvider, allowInsecureHttp: boolean): URL {
-  const jwksUri = provider.authorizationServer.jwks_uri;
-  const url = jwksUri !== undefined && URL.canParse(jwksUri) ? new URL(jwksUri) : null;
-  if (
-    url === null ||
-    !(url.protocol === 'https:' || (allowInsecureHttp && url.protocol === 'http:'))
-  ) {
-    throw new GatewayError(
-      502,
-      'provider_misconfigured',
-      `the ${provider.config.id} authorization server publishes no usable jwks_uri`,
-    );
-  }
-  return url;
-}
-
-/** jose's verification; a key set that cannot be fetched is an outage (503), anything else a bad token. */
-async function verifySignature(
-  ssoToken: string,
-  keySet: ReturnType<typeof jose.createRemoteJWKSet>,
-  options: jose.JWTVerifyOptions,
-): Promise<jose.JWTPayload> {
-  try {
-    return (await jose.jwtVerify(ssoToken, keySet, options)).payload;
-  } catch (error) {
-    if (isKeySetOutage(error)) {
-      throw new GatewayError(
-        503,
-        'provider_unavailable',
-        'the signing keys of the SSO token could not be fetched',
-        { retryAfterSeconds: 5, cause: error },
-      );
-    }
-    throw invalidSsoToken('the SSO token failed signature or claim validation', error);
-  }
-}
-
-/** No answer, a timeout, or a JWKS response that is not 200 JSON (jose's generic error): nothing was judged. */
-function isKeySetOutage(error: unknown): boolean {
-  return (
-    error instanceof TypeError ||
-    error instanceof jose.errors.JWKSTimeout ||
-    (error instanceof jose.errors.JOSEError && error.code === jose.errors.JOSEError.code)
-  );
 }

@@ -14,6 +14,7 @@ import { expireCookie, writeCookie } from '../cookies.ts';
 import { requireAntiForgeryHeader } from '../csrf.ts';
 import { enabledProvider } from '../enabled-provider.ts';
 import type { GatewayDependencies, GatewayEnv } from '../gateway-env.ts';
+import { sessionIdOfCookie, setSessionCookie } from '../session-cookie-context.ts';
 
 /** Both bodies are a few dozen bytes of JSON; anything far larger is not one of them. */
 const maximumBodyBytes = 4 * 1024;
@@ -21,9 +22,6 @@ const maximumBodyBytes = 4 * 1024;
 export function registerHandoffRoutes(app: Hono<GatewayEnv>, deps: GatewayDependencies): void {
   const guards = [antiForgeryFirst(deps), smallBody()] as const;
   /** The session this context already has, if its cookie unseals (the redemption joins it). */
-  const sessionOf = (c: Context<GatewayEnv>): Promise<string | null> =>
-    deps.sessionCookie.open(getCookie(c, deps.sessionCookie.name));
-
   /**
    * Stateless start: only a sealed cookie is written, never the store, so unauthenticated traffic
    * to this endpoint cannot fill it (like a login start).
@@ -48,13 +46,13 @@ export function registerHandoffRoutes(app: Hono<GatewayEnv>, deps: GatewayDepend
     try {
       const code = parseRedeemRequest(await readJsonBody(c));
       const handoff = await deps.handoffCookie.open(getCookie(c, deps.handoffCookie.name));
-      const { sessionId, login } = await redeemHandoff(deps, handoff, code, await sessionOf(c));
-      writeCookie(
-        c,
-        deps.sessionCookie.name,
-        await deps.sessionCookie.seal(sessionId),
-        deps.sessionCookie.attributes(),
+      const { sessionId, login } = await redeemHandoff(
+        deps,
+        handoff,
+        code,
+        await sessionIdOfCookie(c, deps),
       );
+      await setSessionCookie(c, deps, sessionId);
       // Used: the next handoff of this context starts afresh.
       expireCookie(c, deps.handoffCookie.name, deps.handoffCookie.attributes());
       audit(deps.logger, 'login', {

@@ -14,6 +14,7 @@ import { expireCookie, writeCookie } from '../cookies.ts';
 import { enabledProvider } from '../enabled-provider.ts';
 import type { GatewayDependencies, GatewayEnv } from '../gateway-env.ts';
 import { renderPopupPage } from '../popup-page.ts';
+import { currentSession, setSessionCookie } from '../session-cookie-context.ts';
 
 export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependencies): void {
   app.get('/auth/login/:provider', async function login(c) {
@@ -21,7 +22,9 @@ export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependen
     const request = parseLoginRequest((name) => c.req.query(name), deps.config.publicOrigin);
     const resolved = await deps.authorizationServers.resolve(provider);
     // A handoff login's window is not the app's context: its session (if any) is never joined.
-    const joinSessionId = request.mode === 'handoff' ? null : await currentSessionId(c, deps);
+    // The session this browser already has, if any: a second provider's login joins it.
+    const joinSessionId =
+      request.mode === 'handoff' ? null : ((await currentSession(c, deps))?.sessionId ?? null);
     const { authorizationUrl, state, pending } = await startLogin(resolved, request, joinSessionId);
     const attributes = deps.loginCookie.attributes();
     for (const stale of deps.loginCookie.namesToExpire(Object.keys(getCookie(c)))) {
@@ -60,12 +63,7 @@ export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependen
         tokens: completed.tokens,
         user: completed.user,
       });
-      writeCookie(
-        c,
-        deps.sessionCookie.name,
-        await deps.sessionCookie.seal(sessionId),
-        deps.sessionCookie.attributes(),
-      );
+      await setSessionCookie(c, deps, sessionId);
       audit(deps.logger, 'login', {
         provider,
         sessionId,
@@ -83,16 +81,6 @@ export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependen
       return finishLogin(c, deps, pending, { provider, ok: false, error: failure.code });
     }
   });
-}
-
-/** The session this browser already has, if any: a second provider's login joins it. */
-async function currentSessionId(
-  c: Context<GatewayEnv>,
-  deps: GatewayDependencies,
-): Promise<string | null> {
-  const sessionId = await deps.sessionCookie.open(getCookie(c, deps.sessionCookie.name));
-  if (sessionId === null) return null;
-  return (await deps.sessions.loadSnapshot(sessionId)) === null ? null : sessionId;
 }
 
 /**

@@ -1,17 +1,15 @@
 // POST /auth/sso/graph: Office single sign-on — the add-in's SSO token, validated, redeemed On-Behalf-Of, becomes a session.
-import type { Context, Hono } from 'hono';
-import { getCookie } from 'hono/cookie';
+import type { Hono } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { redeemOnBehalfOf } from '../../flows/on-behalf-of.ts';
 import { RefreshFailure } from '../../flows/refresh-failure.ts';
 import { createSsoTokenValidator, invalidSsoToken } from '../../flows/sso-token.ts';
 import { audit } from '../../observability/audit.ts';
 import { describeError } from '../../observability/describe-error.ts';
-import type { SessionSnapshot } from '../../session/session-types.ts';
-import { writeCookie } from '../cookies.ts';
 import { requireAntiForgeryHeader } from '../csrf.ts';
 import { enabledProvider } from '../enabled-provider.ts';
 import type { GatewayDependencies, GatewayEnv } from '../gateway-env.ts';
+import { currentSession, setSessionCookie } from '../session-cookie-context.ts';
 
 /** RFC 6750 §2.1 (scheme case-insensitive, RFC 9110 §11.1) with a compact JWS (RFC 7515 §7.1) as credentials. */
 const bearerJwtPattern = /^bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
@@ -38,12 +36,7 @@ export function registerSsoRoute(app: Hono<GatewayEnv>, deps: GatewayDependencie
         tokens,
         user: validated.user,
       });
-      writeCookie(
-        c,
-        deps.sessionCookie.name,
-        await deps.sessionCookie.seal(sessionId),
-        deps.sessionCookie.attributes(),
-      );
+      await setSessionCookie(c, deps, sessionId);
       audit(deps.logger, 'login', {
         provider,
         sessionId,
@@ -67,14 +60,6 @@ function bearerToken(header: string | undefined): string {
   if (match?.[1] === undefined)
     throw invalidSsoToken('the Authorization header must carry the SSO token as a Bearer JWT');
   return match[1];
-}
-
-async function currentSession(
-  c: Context<GatewayEnv>,
-  deps: GatewayDependencies,
-): Promise<SessionSnapshot | null> {
-  const sessionId = await deps.sessionCookie.open(getCookie(c, deps.sessionCookie.name));
-  return sessionId === null ? null : deps.sessions.loadSnapshot(sessionId);
 }
 
 /** Codes and correlation ids only (refresh-report.ts does the same): never the token or a body. */
