@@ -33,8 +33,12 @@ function withoutArguments(error: unknown): unknown {
   return Object.assign(safe, { command: { name: command?.name } });
 }
 
+/** Retry-After of a store outage: about the reconnection backoff, so browsers back off as for a provider's. */
+export const storeRetryAfterSeconds = 1;
+
 function storeUnavailable(error: unknown): GatewayError {
   return new GatewayError(503, 'store_unavailable', 'the session store is unavailable', {
+    retryAfterSeconds: storeRetryAfterSeconds,
     cause: withoutArguments(error),
   });
 }

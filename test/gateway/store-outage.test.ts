@@ -45,6 +45,8 @@ describe('a store outage', () => {
     });
     expect(Date.now() - started).toBeLessThan(storeBoundMs);
     expect(proxied.status).toBe(503);
+    // Like a provider outage, a store outage tells the browser when to try again.
+    expect(proxied.headers.get('retry-after')).toBe('1');
     expect(await proxied.json()).toMatchObject({ type: 'urn:bff:store-unavailable' });
     // Starting a login needs no store; completing one does (its single use is recorded there).
     const stranger = new TestBrowser();

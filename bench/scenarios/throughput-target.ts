@@ -1,0 +1,17 @@
+// A target of the throughput scenario: what the load generator hits, the process whose CPU is counted, and who else is moved off its core.
+import type { Redis } from 'ioredis';
+
+export type TargetName = 'upstream' | 'bare-proxy' | 'gateway';
+
+export interface ThroughputTarget {
+  readonly name: TargetName;
+  /** What the row says the target is. */
+  readonly description: string;
+  /** The full URL each request asks for. */
+  readonly url: string;
+  /** The process under test: pinned to the server core, its CPU time read before and after. */
+  readonly pid: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The gateway's Redis: its command counters give the round trips per request. */
+  readonly redis?: Redis;
+}
