@@ -1,4 +1,5 @@
 // `npm run bench`: starts the upstream stand-in, the bare proxy and the real gateway (Redis, IdP, a signed-in session), runs every scenario, prints the table and writes bench/results/latest.json.
+import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { chooseGenerator } from './load/load-generator.ts';
@@ -12,7 +13,7 @@ import { runRefreshStorm } from './scenarios/refresh-storm-run.ts';
 import { measureStreamingMemory } from './scenarios/streaming-memory.ts';
 import { measureThroughput } from './scenarios/throughput.ts';
 import { measureTwoGateways } from './scenarios/two-gateways.ts';
-import { startListeningChild } from './setup/bench-process.ts';
+import { spawnTypeScript, startListeningChild } from './setup/bench-process.ts';
 import { pinProcess, pinning } from './setup/cpu-pinning.ts';
 import { provideTools } from './setup/provide-tools.ts';
 import { startGatewayStack } from './targets/gateway-processes.ts';
@@ -161,3 +162,11 @@ await mkdir(new URL('results/', import.meta.url), { recursive: true });
 const output = new URL('results/latest.json', import.meta.url);
 await writeFile(output, `${JSON.stringify(finished, null, 2)}\n`);
 log(`written to ${output.pathname}; suite finished in ${finished.suiteSeconds} s`);
+
+// Last, in its own process (in-process gateways, faults injected): its own table and JSON.
+if (everything) {
+  log('resilience: bench/resilience/run.ts');
+  const resilience = spawnTypeScript('bench/resilience/run.ts', {});
+  const [code] = (await once(resilience.child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`bench/resilience/run.ts exited with ${code}`);
+}
