@@ -4,7 +4,11 @@ import type { ProviderConfig } from '../config/types.ts';
 import { GatewayError, reauthRequired } from '../errors/gateway-error.ts';
 import type { ProviderTokens } from '../session/session-types.ts';
 import type { ResolvedProvider } from './authorization-servers.ts';
-import { claimsParameter } from './claims-request.ts';
+import {
+  claimsParameter,
+  decodeClaimsChallenge,
+  maximumEncodedClaimsLength,
+} from './claims-request.ts';
 import {
   classifyRefreshFailure,
   readTokenEndpointAnswer,
@@ -19,8 +23,6 @@ export const jwtBearerGrantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** Entra's multi-tenant authority segments (GRAPH_TENANT_ID values) and the tenant GUID that replaces them. */
 const multiTenantSegments: ReadonlySet<string> = new Set(['organizations', 'common']);
 const tenantIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Entra's `claims` challenge is a small JSON object; anything longer is not put into a URL. */
-const maximumClaimsLength = 4096;
 
 function capabilityClaims(config: ProviderConfig): Record<string, string> {
   const claims = claimsParameter(config.clientCapabilities, null);
@@ -129,12 +131,11 @@ function onBehalfOfError(
   }
   // interaction_required, consent_required (AADSTS65001), invalid_grant (MFA, expired assertion):
   // only an interactive sign-in helps, in a popup since the add-in cannot navigate away.
-  const claims = claimsChallenge(answer?.body);
+  const encoded = encodedClaimsChallenge(answer?.body);
   const popupLogin = '/auth/login/graph?mode=popup';
-  if (claims !== null) {
-    const encoded = encodeURIComponent(Buffer.from(claims, 'utf8').toString('base64'));
+  if (encoded !== null) {
     return reauthRequired('graph', 'claims_challenge', 'Entra asks for an interactive sign-in', {
-      loginUrl: `${popupLogin}&claims=${encoded}`,
+      loginUrl: `${popupLogin}&claims=${encodeURIComponent(encoded)}`,
       cause: failure,
     });
   }
@@ -146,16 +147,19 @@ function onBehalfOfError(
 
 /**
  * Entra's `claims` member (a JSON object as a string: OpenID Connect Core §5.5) that the sign-in
- * must carry to satisfy Conditional Access or MFA. Hostile until checked: a bounded JSON object.
+ * must carry to satisfy Conditional Access or MFA, base64-encoded for the login URL. Hostile until
+ * checked: null unless the login endpoint takes it (the same decodeClaimsChallenge, bound included),
+ * so the add-in is never handed a login_url that answers 400.
  */
-function claimsChallenge(body: unknown): string | null {
+function encodedClaimsChallenge(body: unknown): string | null {
   const claims = (body as { claims?: unknown } | null)?.claims;
-  if (typeof claims !== 'string' || claims.length === 0 || claims.length > maximumClaimsLength)
+  // Base64 is longer than its input: a longer string cannot be within the bound once encoded.
+  if (
+    typeof claims !== 'string' ||
+    claims.length === 0 ||
+    claims.length > maximumEncodedClaimsLength
+  )
     return null;
-  try {
-    const parsed: unknown = JSON.parse(claims);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? claims : null;
-  } catch {
-    return null;
-  }
+  const encoded = Buffer.from(claims, 'utf8').toString('base64');
+  return decodeClaimsChallenge(encoded) === null ? null : encoded;
 }

@@ -23,6 +23,11 @@ export interface HandoffCookie {
 
 /** Long enough for a user to sign in in the window, like a pending login (contract §3: 10 minutes). */
 export const handoffTtlSeconds = 600;
+/**
+ * Every seal of this gateway uses the same secrets: this member tells a handoff cookie's seal from
+ * a pending-login cookie's, which also carries a handoff id, a provider and an expiry.
+ */
+const purpose = 'handoff';
 /** 32 random bytes, base64url: 43 characters, 256 bits. */
 const handoffIdPattern = /^[A-Za-z0-9_-]{43}$/;
 
@@ -56,7 +61,12 @@ export function createHandoffCookie(options: {
       };
       const value = await sealer.seal(
         // Checked here too: iron-session tolerates 60 s of clock skew past a seal's own expiry.
-        { handoffId: handoff.handoffId, provider, expiresAt: String(handoff.expiresAtMs) },
+        {
+          purpose,
+          handoffId: handoff.handoffId,
+          provider,
+          expiresAt: String(handoff.expiresAtMs),
+        },
         handoffTtlSeconds,
       );
       return { handoff, value };
@@ -75,6 +85,9 @@ function pendingHandoffFrom(data: Record<string, unknown>, now: number): Pending
   const { handoffId, provider, expiresAt } = data;
   const expiresAtMs = Number(expiresAt);
   if (
+    // Threat: a thief who holds a code and its handoff id starts a handoff login for that id and
+    // presents the pending-login cookie the gateway sealed for it as this context's handoff cookie.
+    data.purpose !== purpose ||
     typeof handoffId !== 'string' ||
     !isPlausibleHandoffId(handoffId) ||
     typeof provider !== 'string' ||

@@ -46,10 +46,23 @@ describe('client.fetch', () => {
     expect(calls[1]?.headers.get('a')).toBe('b');
   });
 
+  it('refuses a baseUrl that is not an http(s) URL or a path', () => {
+    for (const baseUrl of ['javascript:alert(1)', 'ftp://gateway.example.com', 'data:text/plain,x'])
+      expect(() => createClient({ baseUrl }), baseUrl).toThrow(TypeError);
+  });
+
+  it('keeps the credentials mode the caller chose', async () => {
+    const { fetch, calls } = scriptedFetch(() => json({}));
+    await createClient({ fetch }).graph('/v1.0/me', { credentials: 'omit' });
+    expect(calls[0]?.init.credentials).toBe('omit');
+  });
+
   it('refuses a provider or path that could rewrite the request path, before sending anything', async () => {
     const { fetch, calls } = scriptedFetch(() => json({}));
     const client = createClient({ fetch });
     await expect(client.fetch('../auth', '/logout')).rejects.toThrow(TypeError);
+    await expect(client.fetch('graph/../auth', '/logout')).rejects.toThrow(TypeError);
+    await expect(client.fetch('graph.', '/x')).rejects.toThrow(TypeError);
     await expect(client.fetch('graph', 'v1.0/me')).rejects.toThrow(TypeError);
     await expect(client.fetch('graph', '//evil.example/x')).rejects.toThrow(TypeError);
     expect(calls).toHaveLength(0);
@@ -161,6 +174,8 @@ describe('client.fetch', () => {
       new Response('maintenance', { status: 503, headers: { 'retry-after': '30' } }),
       problem(503, { type: 'https://upstream.example/problems/busy' }),
       problem(403, { type: 'urn:bff:route-not-allowed' }),
+      // Only a 503 is the gateway's unavailability: the same type on another status is not.
+      problem(401, { type: 'urn:bff:provider-unavailable' }),
       // Over 64 KiB: not one of the gateway's problems, never buffered whole by the client.
       problem(503, { type: 'urn:bff:provider-unavailable', padding: 'x'.repeat(70_000) }),
       new Response(null, { status: 204 }),

@@ -70,6 +70,19 @@ describe('session and logout', () => {
     });
   });
 
+  it('session() refuses an answer without a boolean authenticated or a providers object', async () => {
+    for (const body of [
+      { providers: {} },
+      { authenticated: 'yes', providers: {} },
+      { authenticated: true },
+    ]) {
+      const { fetch } = scriptedFetch(() => json(body));
+      await expect(createClient({ fetch }).session()).rejects.toBeInstanceOf(
+        UnexpectedResponseError,
+      );
+    }
+  });
+
   it('logout() posts with X-CSRF, then goes to the end-session URL unless told not to', async () => {
     const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
     const endSessionUrl =
@@ -90,9 +103,23 @@ describe('session and logout', () => {
 
   it('logout() never follows a non-web end-session URL', async () => {
     const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
-    const { fetch } = scriptedFetch(() => json({ end_session_url: 'javascript:alert(1)' }));
-    await expect(createClient({ fetch }).logout()).rejects.toBeInstanceOf(UnexpectedResponseError);
+    for (const url of [
+      'javascript:alert(1)',
+      'data:text/html,<script>alert(1)</script>',
+      'vbscript:msgbox(1)',
+      'file:///etc/passwd',
+    ]) {
+      const { fetch } = scriptedFetch(() => json({ end_session_url: url }));
+      await expect(createClient({ fetch }).logout(), url).rejects.toBeInstanceOf(
+        UnexpectedResponseError,
+      );
+    }
     expect(assign).not.toHaveBeenCalled();
+  });
+
+  it('logout() refuses an answer that is not a JSON object', async () => {
+    const { fetch } = scriptedFetch(() => json([]));
+    await expect(createClient({ fetch }).logout()).rejects.toBeInstanceOf(UnexpectedResponseError);
   });
 });
 
@@ -116,6 +143,22 @@ describe('handoff and Office SSO', () => {
       provider: 'graph',
       return_to: '/done',
     });
+  });
+
+  it('startHandoff() refuses an answer whose login_url is not the gateway’s login endpoint', async () => {
+    for (const loginUrl of ['//evil.example/auth/login/graph', '/auth/logout', '/evil/login']) {
+      const { fetch } = scriptedFetch(() => json({ handoff_id: 'h1', login_url: loginUrl }));
+      await expect(createClient({ fetch }).startHandoff('graph'), loginUrl).rejects.toBeInstanceOf(
+        UnexpectedResponseError,
+      );
+    }
+  });
+
+  it('redeemHandoff() takes only an ok: true answer for a success', async () => {
+    const { fetch } = scriptedFetch(() => json({ provider: 'graph', ok: false }));
+    await expect(createClient({ fetch }).redeemHandoff(code)).rejects.toBeInstanceOf(
+      UnexpectedResponseError,
+    );
   });
 
   it('redeemHandoff() posts the code, and a refusal is a HandoffRefusedError whose message holds no code', async () => {

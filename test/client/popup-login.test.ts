@@ -105,6 +105,37 @@ describe('client.login in a popup', () => {
     expect(popups[0]!.closed).toBe(true);
   });
 
+  it('reports an error that is not a short code as unknown_error, never its text', async () => {
+    for (const sent of ['<img src=x onerror=alert(1)>', 'x'.repeat(101), 42]) {
+      const { popups } = fakeWindowOpen();
+      const login = createClient().login('graph');
+      postToOpener(
+        { type: 'bff:login', provider: 'graph', ok: false, error: sent },
+        origin,
+        popups[0],
+      );
+      const error = await login.catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(LoginFailedError);
+      expect(error).toMatchObject({ provider: 'graph', error: 'unknown_error' });
+    }
+  });
+
+  it('opens a new popup for the next login once a popup failed', async () => {
+    const { open, popups } = fakeWindowOpen();
+    const client = createClient();
+    const failed = client.login('graph');
+    postToOpener(
+      { type: 'bff:login', provider: 'graph', ok: false, error: 'access_denied' },
+      origin,
+      popups[0],
+    );
+    await expect(failed).rejects.toBeInstanceOf(LoginFailedError);
+    const retried = client.login('graph');
+    expect(open).toHaveBeenCalledTimes(2);
+    postToOpener(success, origin, popups[1]);
+    await expect(retried).resolves.toMatchObject({ provider: 'graph' });
+  });
+
   it('keeps one pending popup per provider: a second login for it joins the first, another provider gets its own', async () => {
     const { open, popups } = fakeWindowOpen();
     const client = createClient();
@@ -124,6 +155,40 @@ describe('client.login in a popup', () => {
     expect(open).toHaveBeenCalledTimes(3);
     postToOpener(success, origin, popups[2]);
     await again;
+  });
+
+  it('opens only the gateway’s own login endpoint from a given loginUrl, without its fragment', async () => {
+    const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
+    const client = createClient();
+    for (const loginUrl of [
+      'https://evil.example/auth/login/graph',
+      'http://user:secret@localhost:3000/auth/login/graph',
+      `${origin}/auth/login/graph/extra`,
+      `${origin}/auth/logout`,
+    ]) {
+      await expect(client.login('graph', { mode: 'redirect', loginUrl }), loginUrl).rejects.toThrow(
+        TypeError,
+      );
+    }
+    expect(assign).not.toHaveBeenCalled();
+    await client.login('graph', {
+      mode: 'redirect',
+      loginUrl: `${origin}/auth/login/graph?claims=e30%3D#fragment`,
+      returnTo: '/',
+    });
+    expect(String(assign.mock.calls[0]?.[0])).toBe(
+      `${origin}/auth/login/graph?claims=e30%3D&mode=redirect&return_to=%2F`,
+    );
+  });
+
+  it('sets no default return_to when the gateway is on another origin than this page', async () => {
+    const assign = vi.spyOn(window.location, 'assign').mockImplementation(() => undefined);
+    await createClient({ baseUrl: 'https://gateway.example.com' }).login('graph', {
+      mode: 'redirect',
+    });
+    expect(String(assign.mock.calls[0]?.[0])).toBe(
+      'https://gateway.example.com/auth/login/graph?mode=redirect',
+    );
   });
 
   it('navigates to the redirect login with return_to defaulting to this page', async () => {

@@ -54,6 +54,18 @@ describe("onReauth: 'popup'", () => {
     expect(open).toHaveBeenCalledTimes(1);
   });
 
+  it('opens no popup for a streamed body, which could not be resent: the reauth is the app’s', async () => {
+    const { open } = fakeWindowOpen();
+    const { fetch, calls } = scriptedFetch(() => reauth());
+    const body = new ReadableStream({ start: (controller) => controller.close() });
+    const error = await createClient({ fetch, onReauth: 'popup' })
+      .graph('/v1.0/upload', { method: 'PUT', body })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ReauthRequiredError);
+    expect(open).not.toHaveBeenCalled();
+    expect(calls).toHaveLength(1);
+  });
+
   it('throws a second reauth after the popup sign-in as it is: one popup, one retry, no loop', async () => {
     const { open, popups } = fakeWindowOpen();
     const { fetch, calls } = scriptedFetch(() => reauth());

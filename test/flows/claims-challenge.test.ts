@@ -27,6 +27,10 @@ describe('reading a claims challenge', () => {
     ],
     ['claims unquoted', `Bearer error="insufficient_claims", claims=${encoded}`],
     [
+      'claims unquoted, followed by another parameter',
+      `Bearer error=insufficient_claims, claims=${encoded}, realm=""`,
+    ],
+    [
       'parameters in another order, odd case and spacing',
       `bearer CLAIMS = "${encoded}" ,Error = "insufficient_claims"`,
     ],
@@ -46,6 +50,10 @@ describe('reading a claims challenge', () => {
     ],
     ['another error', `Bearer error="invalid_token", claims="${encoded}"`],
     ['the error name only as part of another value', `Bearer error="not_insufficient_claims"`],
+    [
+      'an unquoted error that only begins with the name',
+      `Bearer error=insufficient_claims_v2, claims="${encoded}"`,
+    ],
     ['the error name inside a URL', `Bearer authorization_uri=${uri}?error=insufficient_claims`],
     ['ServiceNow Basic', 'Basic realm="Service-now"'],
   ])('sees no challenge in %s', (_name, header) => {
@@ -86,6 +94,18 @@ describe('reading a claims challenge', () => {
     expect(new URL(url, 'https://app.example').searchParams.get('claims')).toBe(encoded);
     expect(claimsChallengeLoginUrl('graph', { encodedClaims: null })).toBe('/auth/login/graph');
   });
+
+  it('keeps claims whose base64 holds "+" and "/" intact in the login URL', () => {
+    const claims = JSON.stringify({ access_token: { nbf: { essential: true, value: '?>?>' } } });
+    const withPlusAndSlash = Buffer.from(claims).toString('base64');
+    expect(withPlusAndSlash).toMatch(/\+/);
+    expect(withPlusAndSlash).toMatch(/\//);
+    const url = new URL(
+      claimsChallengeLoginUrl('graph', { encodedClaims: withPlusAndSlash }),
+      'https://app.example',
+    );
+    expect(url.searchParams.get('claims')).toBe(withPlusAndSlash);
+  });
 });
 
 describe('the claims request parameter', () => {
@@ -99,6 +119,32 @@ describe('the claims request parameter', () => {
 
   it('refuses bytes that are not UTF-8', () => {
     expect(decodeClaimsChallenge(Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'))).toBeNull();
+  });
+
+  it('refuses bytes that are not UTF-8 inside a JSON string, where a lenient decoder would substitute U+FFFD', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"access_token":{"nbf":{"value":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}}}'),
+    ]);
+    expect(decodeClaimsChallenge(bytes.toString('base64'))).toBeNull();
+  });
+
+  it('refuses characters outside base64, even those a lenient decoder would skip', () => {
+    for (const junk of ['.', '!', ' ', '%', '*'])
+      expect(decodeClaimsChallenge(`${encoded.slice(0, 8)}${junk}${encoded.slice(8)}`)).toBeNull();
+  });
+
+  it('accepts an encoded value of exactly the bound and refuses one character more', () => {
+    const frame = (pad: string) =>
+      JSON.stringify({ access_token: { nbf: { essential: true, value: pad } } });
+    // 3 bytes are 4 base64 characters: a JSON text of 3/4 of the bound encodes to exactly the bound.
+    const json = frame('x'.repeat((maximumEncodedClaimsLength / 4) * 3 - frame('').length));
+    const atTheBound = Buffer.from(json).toString('base64');
+    expect(atTheBound).toHaveLength(maximumEncodedClaimsLength);
+    expect(decodeClaimsChallenge(atTheBound)).toEqual(JSON.parse(json));
+    // Base64 all the same (padding is optional), one character too long.
+    expect(decodeClaimsChallenge(`${atTheBound}=`)).toBeNull();
   });
 
   it('declares the client capabilities alone', () => {
@@ -117,6 +163,15 @@ describe('the claims request parameter', () => {
       },
     });
     expect(JSON.parse(claimsParameter([], challenge) ?? '')).toEqual(JSON.parse(claimsJson));
+  });
+
+  it('keeps the capabilities declared whatever the challenge says about xms_cc', () => {
+    for (const xmsCc of [null, 'cp0', { values: 'cp0' }]) {
+      const challenge = { access_token: { xms_cc: xmsCc } };
+      expect(JSON.parse(claimsParameter(['cp1'], challenge) ?? '')).toEqual({
+        access_token: { xms_cc: { values: ['cp1'] } },
+      });
+    }
   });
 
   it('keeps each capability once when the challenge already names it', () => {

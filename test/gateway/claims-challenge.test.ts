@@ -1,7 +1,17 @@
 // Continuous access evaluation end to end: a Graph claims challenge → reauth claims_challenge → a sign-in carrying the claims → Graph answers again.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useGatewayHarness, type GatewayHarness } from '../support/gateway-harness.ts';
-import type { ChallengeStyle } from '../support/mock-graph.ts';
+import {
+  graphUnauthorizedBody,
+  graphUnauthorizedChallenge,
+  type ChallengeStyle,
+} from '../support/mock-graph.ts';
+import {
+  claimsChallengeHeader,
+  continuousAccessBody,
+  revocationClaims,
+} from '../support/mock-graph/continuous-access.ts';
+import { sendJson } from '../support/mock-graph/responses.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 let harness: GatewayHarness;
@@ -102,6 +112,32 @@ describe('a claims challenge from Graph', () => {
       reason: 'claims_challenge',
       login_url: '/auth/login/graph',
     });
+  });
+
+  it('answering the replay after a refresh is still a claims_challenge reauth, never upstream_rejected', async () => {
+    // The first 401 is an ordinary one (refresh and replay); the replay meets the challenge.
+    const encodedClaims = revocationClaims(Math.floor(Date.now() / 1000));
+    let answered = 0;
+    harness.graph.route('GET', '/v1.0/me', (_request, response) => {
+      answered += 1;
+      if (answered === 1)
+        sendJson(response, 401, graphUnauthorizedBody, {
+          'www-authenticate': graphUnauthorizedChallenge,
+        });
+      else
+        sendJson(response, 401, continuousAccessBody, {
+          'www-authenticate': claimsChallengeHeader('quoted', encodedClaims),
+        });
+    });
+    const grantsBefore = refreshGrants();
+    const response = await browser.fetch(`${harness.url}/graph/v1.0/me`, { headers: csrf });
+    expect(answered).toBe(2);
+    expect(refreshGrants()).toBe(grantsBefore + 1);
+    expect(response.status).toBe(401);
+    const problem = (await response.json()) as Record<string, string>;
+    expect(problem).toMatchObject({ provider: 'graph', reason: 'claims_challenge' });
+    const loginUrl = new URL(problem.login_url ?? '', harness.url);
+    expect(loginUrl.searchParams.get('claims')).toBe(encodedClaims);
   });
 
   it('keeps the session and its tokens: other requests and the session view still work', async () => {

@@ -126,6 +126,55 @@ describe('POST /auth/sso/graph', () => {
     });
   });
 
+  it('keeps claims whose base64 holds "+" and "/" intact through the login_url to the authorization request', async () => {
+    const claims = '{"access_token":{"nbf":{"essential":true,"value":"?>?>"}}}';
+    const encoded = Buffer.from(claims).toString('base64');
+    expect(encoded).toMatch(/[+]/);
+    expect(encoded).toMatch(/[/]/);
+    harness.openIdProvider.onBehalfOf.failNext({ error: 'interaction_required', claims });
+    const browser = new TestBrowser();
+    const response = await signInWithSso(
+      browser,
+      await harness.openIdProvider.onBehalfOf.issueSsoToken(),
+    );
+    const { login_url: loginUrl } = (await response.json()) as { login_url: string };
+    expect(new URL(loginUrl, harness.url).searchParams.get('claims')).toBe(encoded);
+    const login = await browser.fetch(`${harness.url}${loginUrl}`);
+    expect(login.status).toBe(302);
+    const authorization = new URL(login.headers.get('location') ?? '');
+    expect(JSON.parse(authorization.searchParams.get('claims') ?? 'null')).toMatchObject(
+      JSON.parse(claims) as object,
+    );
+  });
+
+  it.each([
+    [
+      'longer than the login endpoint takes once encoded',
+      JSON.stringify({ access_token: { nbf: { essential: true, value: 'x'.repeat(3400) } } }),
+    ],
+    [
+      'far too long',
+      JSON.stringify({ access_token: { nbf: { essential: true, value: 'x'.repeat(5000) } } }),
+    ],
+    ['a JSON array', '[{"access_token":{}}]'],
+    ['an object whose member is not an object', '{"access_token":1}'],
+    ['not JSON', '{"access_token":'],
+  ])(
+    'answers interaction_required with claims that are %s with a login_url the login endpoint accepts',
+    async (_name, claims) => {
+      harness.openIdProvider.onBehalfOf.failNext({ error: 'interaction_required', claims });
+      const browser = new TestBrowser();
+      const response = await signInWithSso(
+        browser,
+        await harness.openIdProvider.onBehalfOf.issueSsoToken(),
+      );
+      expect(response.status).toBe(401);
+      const { login_url: loginUrl } = (await response.json()) as { login_url: string };
+      expect(loginUrl.startsWith('/auth/login/graph?mode=popup')).toBe(true);
+      expect((await browser.fetch(`${harness.url}${loginUrl}`)).status).toBe(302);
+    },
+  );
+
   it('answers consent_required (AADSTS65001) with a not_connected reauth to a popup sign-in', async () => {
     harness.openIdProvider.onBehalfOf.failNext({ error: 'consent_required' });
     const response = await signInWithSso(
@@ -158,13 +207,15 @@ describe('POST /auth/sso/graph', () => {
 
   it('answers invalid_client with 502 provider-misconfigured, logged as an error', async () => {
     harness.openIdProvider.onBehalfOf.failNext({ error: 'invalid_client' });
-    const response = await signInWithSso(
-      new TestBrowser(),
-      await harness.openIdProvider.onBehalfOf.issueSsoToken(),
-    );
+    const ssoToken = await harness.openIdProvider.onBehalfOf.issueSsoToken();
+    // Only this request's lines: an earlier test's error line must not stand in for this one.
+    const linesBefore = harness.logs.length;
+    const response = await signInWithSso(new TestBrowser(), ssoToken);
     expect(response.status).toBe(502);
     expect(await response.json()).toMatchObject({ type: 'urn:bff:provider-misconfigured' });
-    const errors = parsedLogLines(harness.logs).filter((line) => line.level === 'error');
+    const errors = parsedLogLines(harness.logs.slice(linesBefore)).filter(
+      (line) => line.level === 'error',
+    );
     expect(errors.at(-1)).toMatchObject({
       provider: 'graph',
       msg: expect.stringMatching(/client id/) as unknown,

@@ -25,6 +25,7 @@ describe('which URLs are on the upstream base', () => {
     ['the base itself, without a path after it', 'https://upstream.example:8443/base'],
     ['the base with nothing after its slash', 'https://upstream.example:8443/base/'],
     ['a sibling path that shares the prefix', 'https://upstream.example:8443/basement/v1.0'],
+    ['another path of the same length as the base', 'https://upstream.example:8443/evil/v1.0/me'],
     ['another port', 'https://upstream.example:9443/base/v1.0'],
     ['the default port spelled out on another scheme', 'http://upstream.example:8443/base/v1.0'],
     ['a look-alike host', 'https://upstream.example.evil:8443/base/v1.0'],
@@ -81,6 +82,12 @@ describe('Link and Location headers', () => {
     expect(rewriteLinkFieldValue(value, rewriter)).toBe(
       '<https://app.example/graph/a?o=10>;rel="next",<https://app.example/graph/a?o=0>;rel="first"; title="<https://upstream.example:8443/base/q>\\"<x>", <https://other.example/a>;rel="help"',
     );
+  });
+
+  it('reads an escaped quote as part of the quoted string, so a target-like text after it stays as sent', () => {
+    const value =
+      '<https://other.example/a>; title="say \\"<https://upstream.example:8443/base/q>\\" twice"; rel="help"';
+    expect(rewriteLinkFieldValue(value, rewriter)).toBe(value);
   });
 
   it('leaves a malformed Link field after its last complete target as it came', () => {

@@ -102,12 +102,29 @@ describe('the OData link stream', () => {
     );
   });
 
+  it('holds 16 KiB at most (ARCHITECTURE.md): a 20 KiB link passes as it came, a 15 KiB one is rewritten', async () => {
+    const linkOf = (bytes: number) => `${upstream}/v1.0/users?$skiptoken=${'A'.repeat(bytes)}`;
+    for (const [size, rewritten] of [
+      [20 * 1024, false],
+      [15 * 1024, true],
+    ] as const) {
+      const link = linkOf(size);
+      const bytes = Buffer.from(JSON.stringify({ '@odata.nextLink': link }));
+      const out = JSON.parse((await streamed(bytes, [4096])).toString()) as Record<string, string>;
+      expect(out['@odata.nextLink']).toBe(rewritten ? rewriter.rewriteUrl(link) : link);
+    }
+  });
+
   it('passes on a link value longer than the hold limit as it came, holding at most that many bytes', async () => {
     const long = `${upstream}/v1.0/users?$skiptoken=${'A'.repeat(maximumHeldLinkBytes * 2)}`;
     const bytes = Buffer.from(JSON.stringify({ '@odata.nextLink': long, after: `${upstream}/x` }));
     const stream = new ODataLinkStream((raw) => rewriter.rewriteJsonStringContent(raw));
     let received = 0;
-    stream.on('data', (chunk: Buffer) => (received += chunk.length));
+    const output: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      output.push(chunk);
+    });
     for (let offset = 0; offset < bytes.length; offset += 1000) {
       stream.write(bytes.subarray(offset, offset + 1000));
       await new Promise((resolve) => setImmediate(resolve));
@@ -117,6 +134,31 @@ describe('the OData link stream', () => {
     stream.end();
     await new Promise((resolve) => stream.once('end', resolve));
     expect(received).toBe(bytes.length);
+    // As it came means in order too: what was held goes out before the bytes that follow it.
+    expect(Buffer.concat(output).equals(bytes)).toBe(true);
+  });
+
+  it('keeps its own copy of a held link: a chunk the upstream reuses after writing it changes nothing', async () => {
+    const link = `${upstream}/v1.0/users?$skiptoken=abc`;
+    const bytes = Buffer.from(JSON.stringify({ '@odata.nextLink': link, n: 1 }));
+    const stream = new ODataLinkStream((raw) => rewriter.rewriteJsonStringContent(raw));
+    const output: Buffer[] = [];
+    // Copied on arrival: only the bytes the stream holds back are its own business.
+    stream.on('data', (chunk: Buffer) => output.push(Buffer.from(chunk)));
+    const ended = new Promise((resolve) => stream.once('end', resolve));
+    // Cut inside the link value, so its first part is held while the second is on its way.
+    const cut = bytes.indexOf('v1.0');
+    const first = Buffer.from(bytes.subarray(0, cut));
+    stream.write(first);
+    await new Promise((resolve) => setImmediate(resolve)); // what was not held has been read
+    first.fill(0x58); // the upstream's buffer, reused for its next read
+    stream.write(Buffer.from(bytes.subarray(cut)));
+    stream.end();
+    await ended;
+    expect(JSON.parse(Buffer.concat(output).toString())).toEqual({
+      '@odata.nextLink': rewriter.rewriteUrl(link),
+      n: 1,
+    });
   });
 
   it('passes on what it held when the body ends inside a link value', async () => {

@@ -64,10 +64,15 @@ describe('the headers of a rewritten body', () => {
     });
   });
 
-  it.each(['gzip', 'x-gzip', 'deflate', 'br', 'identity'])('decodes %s', (coding) => {
-    const stages = prepared('GET', 200, { 'content-type': json, 'content-encoding': coding });
-    expect(stages.stages).toBe(coding === 'identity' ? 1 : 2);
-  });
+  it.each(['gzip', 'x-gzip', 'deflate', 'br', 'identity', 'GZIP', ' br '])(
+    'decodes %s',
+    (coding) => {
+      const stages = prepared('GET', 200, { 'content-type': json, 'content-encoding': coding });
+      expect(stages.stages).toBe(coding === 'identity' ? 1 : 2);
+      // RFC 9110 §8.4.1: content-coding names are case-insensitive; a decoded coding is dropped.
+      if (coding !== 'identity') expect(stages.headers['content-encoding']).toBeUndefined();
+    },
+  );
 
   it.each(['gzip, br', 'compress', 'x-unknown'])(
     'passes a body coded %s untouched rather than rewrite what it cannot read',

@@ -59,6 +59,32 @@ describe('a handoff code in the wrong hands', () => {
     expect((await sessionOf(harness, app)).providers.graph?.connected).toBe(true);
   });
 
+  it("is refused with a pending-login cookie the thief sealed for the victim's handoff id, presented as a handoff cookie", async () => {
+    // The thief has the code AND the handoff id (both pass through the sign-in window: its login
+    // URL and its return_to fragment), but not the app context's handoff cookie.
+    const app = new TestBrowser();
+    const { code, handoffId } = await handoffCode(harness, app, new TestBrowser());
+    const thief = new TestBrowser();
+    const started = await thief.fetch(
+      `${harness.url}/auth/login/graph?mode=handoff&handoff_id=${handoffId}`,
+    );
+    expect(started.status).toBe(302);
+    const loginCookie = started.headers
+      .getSetCookie()
+      .map((line) => line.slice(0, line.indexOf(';')))
+      .find((pair) => pair.startsWith('bff-login-'));
+    expect(loginCookie).toBeDefined();
+    // The gateway's own seal, for the same handoff id and provider, under the handoff cookie's name.
+    thief.setCookie(
+      host,
+      handoffCookieName,
+      loginCookie?.slice(loginCookie.indexOf('=') + 1) ?? '',
+    );
+    await expectRefused(await redeem(harness, thief, code));
+    expect((await sessionOf(harness, thief)).authenticated).toBe(false);
+    expect((await redeem(harness, app, code)).status).toBe(200);
+  });
+
   it('is redeemed once: a second redemption is refused and leaves the first session intact', async () => {
     const app = new TestBrowser();
     const { code, handoffId } = await handoffCode(harness, app, new TestBrowser());
@@ -149,6 +175,23 @@ describe('hostile handoff requests', () => {
     }
     expect(browser.cookie(host, handoffCookieName)).toBeUndefined();
   });
+
+  it.each([
+    ['an empty provider', { provider: '' }],
+    ['a provider that is not a string', { provider: 7 }],
+    ['a null provider', { provider: null }],
+    ['a null return_to', { provider: 'graph', return_to: null }],
+    ['a return_to that is an object', { provider: 'graph', return_to: { path: '/' } }],
+  ])(
+    'refuses a start whose body has %s with 400 invalid-request, setting no cookie',
+    async (_name, body) => {
+      const browser = new TestBrowser();
+      const answer = await postJson(harness, browser, '/auth/handoff', body);
+      expect(answer.status).toBe(400);
+      expect(((await answer.json()) as { type: string }).type).toBe('urn:bff:invalid-request');
+      expect(browser.cookie(host, handoffCookieName)).toBeUndefined();
+    },
+  );
 
   it.each([
     ['mode=handoff', 'handoff_id'],

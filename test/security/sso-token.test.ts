@@ -57,6 +57,16 @@ const refusedAuthorizations: [string, () => Promise<string | null>][] = [
     async () => `Bearer ${await issue({ audience: `api://127.0.0.1/${randomUUID()}` })}`,
   ],
   [
+    'a token for an API URI that only contains the client id',
+    async () =>
+      `Bearer ${await issue({ audience: `api://127.0.0.1/${harness.openIdProvider.clientId}/other` })}`,
+  ],
+  [
+    'a token for a URI ending with the client id that is no api:// URI',
+    async () =>
+      `Bearer ${await issue({ audience: `https://127.0.0.1/${harness.openIdProvider.clientId}` })}`,
+  ],
+  [
     'a token from another issuer',
     async () =>
       `Bearer ${await issue({ issuer: `https://login.microsoftonline.com/${harness.openIdProvider.tenantId}/v2.0` })}`,
@@ -67,6 +77,16 @@ const refusedAuthorizations: [string, () => Promise<string | null>][] = [
     async () => `Bearer ${await issue({ claims: { nbf: Math.floor(Date.now() / 1000) + 600 } })}`,
   ],
   ['a token from another tenant', async () => `Bearer ${await issue({ tenantId: randomUUID() })}`],
+  [
+    'a token without exp (it would never expire)',
+    async () => `Bearer ${await issue({ claims: { exp: undefined } })}`,
+  ],
+  ['a token with an empty sub', async () => `Bearer ${await issue({ claims: { sub: '' } })}`],
+  ['a token with a blank scp', async () => `Bearer ${await issue({ claims: { scp: ' ' } })}`],
+  [
+    'a token whose scp is not a string',
+    async () => `Bearer ${await issue({ claims: { scp: ['access_as_user'] } })}`,
+  ],
   [
     'an ID-token-like token without scp',
     async () => `Bearer ${await issue({ claims: { scp: undefined } })}`,

@@ -2,6 +2,7 @@
 import { unsealData } from 'iron-session';
 import { describe, expect, it } from 'vitest';
 import { createCookieSealer } from '../../src/session/cookie-sealer.ts';
+import { createHandoffCookie } from '../../src/session/handoff-cookie.ts';
 import { createLoginCookie } from '../../src/session/login-cookie.ts';
 import { createSessionCookie } from '../../src/session/session-cookie.ts';
 
@@ -121,5 +122,56 @@ describe('the pending-login cookie', () => {
       secure: true,
       maxAgeSeconds: 600,
     });
+  });
+});
+
+describe('a pending-login cookie sealed before handoff mode existed', () => {
+  it('still opens, as a login without a handoff id (a login in flight across an upgrade completes)', async () => {
+    const sealer = createCookieSealer([oldSecret]);
+    const cookie = createLoginCookie({ sealer, secure: true, now: Date.now });
+    const state = 'A'.repeat(43);
+    // The fields an earlier version sealed: everything but handoffId.
+    const legacy = await sealer.seal(
+      {
+        state,
+        expiresAt: String(Date.now() + 600_000),
+        provider: 'graph',
+        codeVerifier: 'v'.repeat(43),
+        nonce: 'n'.repeat(43),
+        returnTo: 'https://app.example.com/',
+        mode: 'redirect',
+        joinSessionId: '',
+      },
+      600,
+    );
+    expect(await cookie.open(legacy, state)).toEqual({
+      provider: 'graph',
+      codeVerifier: 'v'.repeat(43),
+      nonce: 'n'.repeat(43),
+      returnTo: 'https://app.example.com/',
+      mode: 'redirect',
+      joinSessionId: null,
+      handoffId: null,
+    });
+  });
+});
+
+describe('the handoff cookie', () => {
+  it('over https is a __Host- cookie: Secure, Path=/, Strict, HttpOnly, 10 minutes; over http plain', async () => {
+    const sealer = createCookieSealer([oldSecret]);
+    const secure = createHandoffCookie({ sealer, secure: true, now: Date.now });
+    expect(secure.name).toBe('__Host-bff-handoff');
+    expect(secure.attributes()).toEqual({
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Strict',
+      path: '/',
+      maxAgeSeconds: 600,
+    });
+    const { handoff, value } = await secure.start('graph');
+    expect(await secure.open(value)).toEqual(handoff);
+    const plain = createHandoffCookie({ sealer, secure: false, now: Date.now });
+    expect(plain.name).toBe('bff-handoff');
+    expect(plain.attributes().secure).toBe(false);
   });
 });

@@ -81,6 +81,15 @@ describe.each([
     expect(await codes.redeem(handoffId, code)).toBeNull();
   });
 
+  it('draws every character of a code at random: no position is the same in 32 codes', async () => {
+    const codes = codesOn(openStore());
+    const issued = await Promise.all(
+      Array.from({ length: 32 }, () => codes.issue(handoffId, login)),
+    );
+    for (let position = 0; position < 43; position += 1)
+      expect(new Set(issued.map((code) => code[position])).size).toBeGreaterThan(1);
+  });
+
   it('hands a code to exactly one of many concurrent redemptions', async () => {
     const codes = codesOn(openStore());
     const code = await codes.issue(handoffId, login);
