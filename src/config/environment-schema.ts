@@ -8,15 +8,18 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** The entries of a comma-separated list, trimmed; empty entries dropped. */
+function commaSeparated(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
 /** A comma-separated list of secrets; zod never echoes the value, so no secret reaches a message. */
 const secretList = z
   .string()
-  .transform((text) =>
-    text
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== ''),
-  )
+  .transform(commaSeparated)
   .pipe(
     z
       .array(z.string().min(32, 'every entry must be at least 32 characters'))
@@ -49,12 +52,7 @@ const tenant = z
 
 const tenantList = z
   .string()
-  .transform((text) =>
-    text
-      .split(',')
-      .map((item) => item.trim().toLowerCase())
-      .filter((item) => item !== ''),
-  )
+  .transform((text) => commaSeparated(text).map((item) => item.toLowerCase()))
   .pipe(
     z
       .array(
@@ -74,12 +72,7 @@ const tenantList = z
  */
 const capabilityList = z
   .string()
-  .transform((text) =>
-    text
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== ''),
-  )
+  .transform(commaSeparated)
   .pipe(
     z
       .array(
