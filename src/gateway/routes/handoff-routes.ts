@@ -21,7 +21,6 @@ const maximumBodyBytes = 4 * 1024;
 
 export function registerHandoffRoutes(app: Hono<GatewayEnv>, deps: GatewayDependencies): void {
   const guards = [antiForgeryFirst(deps), smallBody()] as const;
-  /** The session this context already has, if its cookie unseals (the redemption joins it). */
   /**
    * Stateless start: only a sealed cookie is written, never the store, so unauthenticated traffic
    * to this endpoint cannot fill it (like a login start).

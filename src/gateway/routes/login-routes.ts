@@ -21,8 +21,8 @@ export function registerLoginRoutes(app: Hono<GatewayEnv>, deps: GatewayDependen
     const provider = enabledProvider(deps, c.req.param('provider')).id;
     const request = parseLoginRequest((name) => c.req.query(name), deps.config.publicOrigin);
     const resolved = await deps.authorizationServers.resolve(provider);
-    // A handoff login's window is not the app's context: its session (if any) is never joined.
-    // The session this browser already has, if any: a second provider's login joins it.
+    // The session this browser already has, if any, is joined by a second provider's login — except
+    // in handoff mode: the sign-in window is not the app's context, so its session is never joined.
     const joinSessionId =
       request.mode === 'handoff' ? null : ((await currentSession(c, deps))?.sessionId ?? null);
     const { authorizationUrl, state, pending } = await startLogin(resolved, request, joinSessionId);
