@@ -1,7 +1,8 @@
 // The real gateway as `node src/main.ts` processes on one real Redis, with the stand-in IdP, and a browser signed in once whose cookie the load generators reuse.
 import type { TestOpenIdProvider } from '../../test/support/openid-provider.ts';
 import { startOpenIdProvider } from '../../test/support/openid-provider.ts';
-import { freePort, startRedis, type TestRedis } from '../../test/support/redis-server.ts';
+import { freePort } from '../../test/support/free-port.ts';
+import { startRedis, type TestRedis } from '../../test/support/redis-server.ts';
 import { TestBrowser } from '../../test/support/test-browser.ts';
 import { spawnTypeScript, untilAnswering, type BenchProcess } from '../setup/bench-process.ts';
 

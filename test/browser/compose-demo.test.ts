@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeConfig, onPath } from '../deploy/compose-config.ts';
 import * as dockerfile from '../deploy/dockerfile.ts';
 import { launchChromium } from '../support/chromium.ts';
-import { freePort, startRedis, type TestRedis } from '../support/redis-server.ts';
+import { freePort } from '../support/free-port.ts';
+import { startRedis, type TestRedis } from '../support/redis-server.ts';
 import { connectServiceNowInPopup, press, signInWithMicrosoft } from './demo-steps.ts';
 
 const root = new URL('../../', import.meta.url).pathname;

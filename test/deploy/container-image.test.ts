@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { freePort, startRedis, type TestRedis } from '../support/redis-server.ts';
+import { freePort } from '../support/free-port.ts';
+import { startRedis, type TestRedis } from '../support/redis-server.ts';
 import { composeConfig, onPath } from './compose-config.ts';
 import * as dockerfile from './dockerfile.ts';
 

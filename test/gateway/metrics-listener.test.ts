@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import { startGateway, type RunningGateway } from '../../src/gateway/start-gateway.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { sampleValue, scrapeText } from '../support/prometheus-text.ts';
-import { freePort } from '../support/redis-server.ts';
+import { freePort } from '../support/free-port.ts';
 
 /** No stand-in is needed: discovery happens at the first login, and no test here logs in. */
 const environment = (extra: Record<string, string>) => ({

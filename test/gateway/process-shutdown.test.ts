@@ -1,9 +1,10 @@
 // Graceful shutdown of the real process (contract §1): on SIGTERM or SIGINT `node src/main.ts` stops accepting, lets a proxied request in flight finish (up to 10 s), and exits 0.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, createServer, type Server } from 'node:net';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shutdownGraceMs } from '../../src/gateway/start-gateway.ts';
+import { reservePort, type PortReservation } from '../support/free-port.ts';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
 import { startOpenIdProvider, type TestOpenIdProvider } from '../support/openid-provider.ts';
 import { TestBrowser } from '../support/test-browser.ts';
@@ -46,29 +47,11 @@ interface GatewayProcess {
   stdout(): string;
 }
 
-const ports: number[] = [];
 /**
- * Each port stays bound by a placeholder until its gateway starts: a port merely found free in
- * `beforeAll` can be taken meanwhile (another file's server, an outgoing connection's local port),
- * and the gateway would exit with EADDRINUSE.
+ * Each port stays bound by a placeholder until its gateway starts: the OpenID provider must know
+ * every callback URL up front, and a port left unbound meanwhile could be taken.
  */
-const placeholders = new Map<number, Server>();
-
-async function reservePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  placeholders.set(address.port, server);
-  return address.port;
-}
-
-async function releasePort(port: number): Promise<void> {
-  const server = placeholders.get(port);
-  placeholders.delete(port);
-  if (server !== undefined) await new Promise((resolve) => server.close(resolve));
-}
+const reservations: PortReservation[] = [];
 let openIdProvider: TestOpenIdProvider;
 let upstream: SlowUpstream;
 /** Every process a test started: one that a failed test left running is killed after the file. */
@@ -76,26 +59,26 @@ const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   // The provider must know every callback URL up front: one port per test.
-  for (let index = 0; index < 4; index += 1) ports.push(await reservePort());
+  for (let index = 0; index < 4; index += 1) reservations.push(await reservePort());
   openIdProvider = await startOpenIdProvider({
-    redirectUris: ports.map((port) => `http://127.0.0.1:${port}/auth/callback/graph`),
+    redirectUris: reservations.map(({ port }) => `http://127.0.0.1:${port}/auth/callback/graph`),
   });
   upstream = await startSlowUpstream();
 });
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  for (const port of [...placeholders.keys()]) await releasePort(port);
+  for (const reservation of reservations) await reservation.release();
   await upstream?.close();
   await openIdProvider?.close();
 });
 
-async function startGatewayProcess(port: number): Promise<GatewayProcess> {
-  const url = `http://127.0.0.1:${port}`;
-  await releasePort(port);
+async function startGatewayProcess(reservation: PortReservation): Promise<GatewayProcess> {
+  const url = `http://127.0.0.1:${reservation.port}`;
+  await reservation.release();
   const child = spawn(process.execPath, [mainPath], {
     env: {
       PATH: process.env.PATH ?? '',
-      PORT: String(port),
+      PORT: String(reservation.port),
       HOST: '127.0.0.1',
       PUBLIC_URL: url,
       ALLOW_INSECURE_HTTP: 'true',
@@ -107,9 +90,11 @@ async function startGatewayProcess(port: number): Promise<GatewayProcess> {
       // Longer than the grace, so the grace, not the upstream timeout, ends a request that outlives it.
       UPSTREAM_TIMEOUT_S: '30',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // No inherited descriptor: a process a failed test left behind must not hold the run's output open.
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
+  child.stderr.resume();
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
@@ -159,7 +144,7 @@ describe('the gateway process on a signal', () => {
   ] as const)(
     'on %s lets the in-flight proxied request finish with its full body, refuses new connections, and exits 0',
     async (_name, signals, portIndex) => {
-      const gateway = await startGatewayProcess(ports[portIndex]!);
+      const gateway = await startGatewayProcess(reservations[portIndex]!);
       const browser = await signIn(gateway);
       const forwarded = upstream.nextRequest();
       const inFlight = browser.fetch(`${gateway.url}/graph/slow?ms=1000`, {
@@ -182,7 +167,7 @@ describe('the gateway process on a signal', () => {
   );
 
   it('cuts a request that outlives the grace period and still exits 0 soon after it', async () => {
-    const gateway = await startGatewayProcess(ports[2]!);
+    const gateway = await startGatewayProcess(reservations[2]!);
     const browser = await signIn(gateway);
     const forwarded = upstream.nextRequest();
     const inFlight = browser

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../support/redis-server.ts';
+import { freePort } from '../support/free-port.ts';
 
 const mainPath = new URL('../../src/main.ts', import.meta.url).pathname;
 

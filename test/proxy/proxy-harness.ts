@@ -17,7 +17,7 @@ import { toProblem } from '../../src/gateway/problem.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createForwarder, type Forwarder } from '../../src/proxy/forwarder.ts';
 import { resolveUpstreamPath } from '../../src/proxy/upstream-path.ts';
-import { freePort } from '../support/redis-server.ts';
+import { freePort } from '../support/free-port.ts';
 
 export const testAccessToken = 'test-token';
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayHarness, type GatewayHarness } from '../support/gateway-harness.ts';
 import { staysUnderBasePath } from '../support/base-path.ts';
 import { sendRaw } from '../support/raw-http.ts';
-import { freePort } from '../support/redis-server.ts';
+import { freePort } from '../support/free-port.ts';
 import { hostileTargets, legitimateTargets } from '../proxy/path-corpus.ts';
 import { startRecordingUpstream, type RecordingUpstream } from '../proxy/recording-upstream.ts';
 

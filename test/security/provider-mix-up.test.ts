@@ -5,7 +5,7 @@ import {
   startGatewayHarness,
   type GatewayHarness,
 } from '../support/gateway-harness.ts';
-import { freePort } from '../support/redis-server.ts';
+import { freePort } from '../support/free-port.ts';
 import { TestBrowser } from '../support/test-browser.ts';
 
 let harness: GatewayHarness;

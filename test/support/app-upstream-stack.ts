@@ -14,7 +14,7 @@ import {
 import { delay } from '../proxy/streams.ts';
 import { startGatewayHarness, type GatewayHarness } from './gateway-harness.ts';
 import { sendRaw, type RawExchange } from './raw-http.ts';
-import { freePort } from './redis-server.ts';
+import { freePort } from './free-port.ts';
 import { TestBrowser } from './test-browser.ts';
 
 export interface AppUpstreamStack {

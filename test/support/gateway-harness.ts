@@ -8,7 +8,8 @@ import { serveGateway } from '../../src/gateway/http-server.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startMockGraph, type MockGraph } from './mock-graph.ts';
 import { startOpenIdProvider, type TestOpenIdProvider } from './openid-provider.ts';
-import { freePort, startRedis, type TestRedis } from './redis-server.ts';
+import { reservePort } from './free-port.ts';
+import { startRedis, type TestRedis } from './redis-server.ts';
 import { startServiceNowStandIn, type ServiceNowStandIn } from './servicenow-stand-in.ts';
 import type { TestBrowser } from './test-browser.ts';
 
@@ -72,8 +73,28 @@ export async function startGatewayHarness(
   environment: Record<string, string> = {},
   options: HarnessOptions = {},
 ): Promise<GatewayHarness> {
+  // What has started so far, closed in reverse when a later part fails: a half-started stack
+  // must not outlive its test file (a stray redis-server, a held port).
+  const started: (() => Promise<void>)[] = [];
+  try {
+    return await startStack(environment, options, started);
+  } catch (error) {
+    for (const close of started.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startStack(
+  environment: Record<string, string>,
+  options: HarnessOptions,
+  started: (() => Promise<void>)[],
+): Promise<GatewayHarness> {
   const redis = await startRedis();
-  const port = await freePort();
+  started.push(() => redis.close());
+  // Held until the gateway listens: the OpenID provider must know the callback URL up front.
+  const reservation = await reservePort();
+  started.push(() => reservation.release());
+  const port = reservation.port;
   const url = `http://127.0.0.1:${port}`;
   const openIdProvider = await startOpenIdProvider({
     redirectUris: [`${url}/auth/callback/graph`],
@@ -84,10 +105,13 @@ export async function startGatewayHarness(
       ? { backChannelLogoutUri: `${url}/auth/backchannel-logout` }
       : {}),
   });
+  started.push(() => openIdProvider.close());
   const graph = await startMockGraph({ openIdProvider: options.graphTokens ?? openIdProvider });
+  started.push(() => graph.close());
   const serviceNow = options.serviceNow
     ? await startServiceNowStandIn({ redirectUris: [`${url}/auth/callback/servicenow`] })
     : null;
+  if (serviceNow !== null) started.push(() => serviceNow.close());
   const config = loadConfig({
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -110,7 +134,9 @@ export async function startGatewayHarness(
   let clockOffsetMs = 0;
   const now = (): number => Date.now() + clockOffsetMs;
   const gateway = buildGateway(config, logger, { now });
+  await reservation.release();
   const server = serveGateway(gateway, { port, hostname: '127.0.0.1' });
+  started.push(() => server.stop(0));
   await server.listening;
   await untilReady(url);
   const replicas: { close(): Promise<void> }[] = [];
@@ -140,7 +166,9 @@ export async function startGatewayHarness(
     login: (browser, query = '') => signIn(browser, 'graph', query),
     loginServiceNow: (browser, query = '') => signIn(browser, 'servicenow', query),
     async startReplica({ waitUntilReady = true } = {}) {
-      const replicaPort = await freePort();
+      const replicaReservation = await reservePort();
+      const replicaPort = replicaReservation.port;
+      await replicaReservation.release();
       const replica = serveGateway(buildGateway(config, logger, { now }), {
         port: replicaPort,
         hostname: '127.0.0.1',

@@ -1,8 +1,8 @@
 // Starts a private redis-server on a free loopback port for one test file, so tests can stop and restart it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
+import { reservePort } from './free-port.ts';
 
 export interface TestRedis {
   readonly port: number;
@@ -25,21 +25,15 @@ export interface TestRedis {
   close(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+  const reservation = await reservePort();
+  const port = reservation.port;
   let child: ChildProcess | null = null;
+  /** The end of what redis-server wrote to stderr, for the error when it does not start. */
+  let stderrTail = '';
 
   const start = async (): Promise<void> => {
+    await reservation.release();
     const started = spawn(
       'redis-server',
       [
@@ -54,8 +48,13 @@ export async function startRedis(): Promise<TestRedis> {
         '--loglevel',
         'warning',
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      // Never an inherited descriptor: a server left behind by a crashed test file would hold the
+      // test run's output open, and whoever reads it (CI) would wait for it forever.
+      { stdio: ['ignore', 'ignore', 'pipe'] },
     );
+    started.stderr?.on('data', (chunk: Buffer) => {
+      stderrTail = (stderrTail + chunk.toString()).slice(-2_000);
+    });
     child = started;
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -76,7 +75,7 @@ export async function startRedis(): Promise<TestRedis> {
       } catch {
         probe.disconnect();
         if (Date.now() > deadline || started.exitCode !== null)
-          throw new Error(`redis-server did not start on port ${port}`);
+          throw new Error(`redis-server did not start on port ${port}: ${stderrTail.trim()}`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     }
