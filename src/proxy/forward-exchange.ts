@@ -3,19 +3,21 @@ import type {
   ClientRequest,
   IncomingHttpHeaders,
   IncomingMessage,
+  OutgoingHttpHeaders,
   ServerResponse,
 } from 'node:http';
-import { Readable, type Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Options as ProxyOptions } from 'http-proxy-middleware';
 import type { GatewayError } from '../errors/gateway-error.ts';
 import type { ForwarderOptions, ForwardOutcome, ForwardRequest } from './forwarder.ts';
 import { forwardableRequestHeaders, returnableResponseHeaders } from './header-policy.ts';
 import { HeaderWaitTimer } from './header-wait-timer.ts';
 import type { ReplayableBody } from './replayable-body.ts';
-import { pipeThrough, type ResponseLinks } from './response-links.ts';
+import { pipeThrough, type BodyPlan, type ResponseLinks } from './response-links.ts';
 import {
   failureCode,
   toUpstreamGatewayError,
+  upstreamBodyTimeoutError,
   upstreamHeaderTimeoutError,
 } from './upstream-failure.ts';
 
@@ -149,21 +151,84 @@ export class Exchange {
       this.#intercept(upstreamResponse);
       return;
     }
-    let bodyStages: Transform[] | null;
+    let plan: BodyPlan | null;
+    let headers: OutgoingHttpHeaders;
     try {
-      const headers = returnableResponseHeaders(upstreamResponse.headers);
+      headers = returnableResponseHeaders(upstreamResponse.headers);
       // Links back into the upstream now point at the gateway (contract §6); null: body as it came.
-      bodyStages =
-        this.#options.responseLinks?.prepare(this.#logFields.method, status, headers) ?? null;
+      plan = this.#options.responseLinks?.prepare(this.#logFields.method, status, headers) ?? null;
       // writeHead marks the headers as sent at once: no upstream header can leak into a later problem.
-      this.#outgoing.writeHead(status, headers);
+      if (plan?.kind !== 'whole') this.#outgoing.writeHead(status, headers);
     } catch (error) {
       this.failed(error);
       return;
     }
     this.#status = status;
-    if (bodyStages === null) upstreamResponse.pipe(this.#outgoing);
-    else pipeThrough(upstreamResponse, bodyStages, this.#outgoing, (error) => this.failed(error));
+    if (plan === null) upstreamResponse.pipe(this.#outgoing);
+    else if (plan.kind === 'stream')
+      pipeThrough(upstreamResponse, plan.stages, this.#outgoing, (error) => this.failed(error));
+    else this.#relayWhole(upstreamResponse, status, headers, plan);
+  }
+
+  /**
+   * A small body read whole, then written with its head in one step. An upstream that breaks off
+   * or stalls (idle for the upstream limit) before the body is complete gets the browser's
+   * connection closed, as a streamed body that breaks off does: httpxy already ties the browser's
+   * response to the upstream's, so a problem answer could not be written in its place.
+   */
+  #relayWhole(
+    upstreamResponse: IncomingMessage,
+    status: number,
+    headers: OutgoingHttpHeaders,
+    plan: Extract<BodyPlan, { kind: 'whole' }>,
+  ): void {
+    const chunks: Buffer[] = [];
+    let receivedBytes = 0;
+    let ended = false;
+    const timeoutMs = this.#options.upstreamTimeoutMs;
+    const stallTimer = setTimeout(() => {
+      this.#abandon(upstreamBodyTimeoutError(timeoutMs));
+      upstreamResponse.destroy();
+    }, timeoutMs);
+    const brokeOff = (error: unknown): void => {
+      clearTimeout(stallTimer);
+      if (!ended) this.#abandon(error);
+    };
+    upstreamResponse.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      receivedBytes += chunk.length;
+      stallTimer.refresh();
+    });
+    upstreamResponse.once('error', brokeOff);
+    upstreamResponse.once('close', () => brokeOff(new Error('the upstream body broke off')));
+    upstreamResponse.once('end', () => {
+      ended = true;
+      clearTimeout(stallTimer);
+      if (this.#settled) return;
+      try {
+        const received = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, receivedBytes);
+        // Node's parser ends a response only once its Content-Length has arrived; checked anyway.
+        if (received.length !== plan.lengthBytes) throw new Error('body length mismatch');
+        const body = plan.complete(received, headers);
+        this.#outgoing.writeHead(status, headers);
+        this.#outgoing.end(body);
+      } catch (error) {
+        this.#abandon(error);
+      }
+    });
+  }
+
+  /** The answer cannot be completed after the upstream's headers came: the browser's connection is closed. */
+  #abandon(error: unknown): void {
+    if (this.#settled) return;
+    this.#settle();
+    this.#upstreamRequest?.destroy();
+    this.#options.logger.warn(
+      { ...this.#logFields, status: this.#status, errorCode: failureCode(error) },
+      'upstream response failed before its body was complete',
+    );
+    this.#outgoing.destroy();
+    this.#settlement.resolve(relayed);
   }
 
   failed(error: unknown): void {

@@ -217,6 +217,27 @@ export class ODataLinkStream extends Transform {
   }
 }
 
+/**
+ * False when the body cannot hold a link member: neither name appears in its bytes (the lexer only
+ * recognises names spelled as these bytes). One `indexOf` per name, far cheaper than the lexer.
+ */
+export function mayHoldODataLinks(body: Buffer): boolean {
+  return linkNameSuffixes.some((suffix) => body.includes(suffix));
+}
+
+/** The stream's rewrite over a whole body at once, synchronously (the lexer never waits). */
+export function rewriteODataLinksAtOnce(body: Buffer, rewrite: JsonLinkRewrite): Buffer {
+  const lexer = new ODataLinkStream(rewrite);
+  const parts: Buffer[] = [];
+  const collect = (error?: Error | null, data?: Buffer): void => {
+    if (error) throw error;
+    if (data !== undefined) parts.push(data);
+  };
+  lexer._transform(body, 'binary', collect); // the encoding is ignored: chunks are Buffers
+  lexer._flush(collect);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
 /** The index of the next `"` from `from`, or the chunk's length. A plain loop: V8 runs it faster than `indexOf`'s call per string. */
 function indexOfQuote(bytes: Buffer, from: number): number {
   let index = from;

@@ -4,7 +4,11 @@ import type { Readable, Transform, Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { rewriteLinkHeaders } from './link-header-rewriter.ts';
 import { createLinkRewriter, type LinkRewriter } from './link-rewriting.ts';
-import { ODataLinkStream } from './odata-link-stream.ts';
+import {
+  mayHoldODataLinks,
+  ODataLinkStream,
+  rewriteODataLinksAtOnce,
+} from './odata-link-stream.ts';
 
 export interface ResponseLinksOptions {
   readonly apiUrl: URL;
@@ -16,14 +20,35 @@ export interface ResponseLinksOptions {
   readonly rewriteODataLinks: boolean;
 }
 
+/**
+ * How a body with links to rewrite travels. `stream`: through these stages (the headers no longer
+ * describe the upstream's bytes and were adjusted already). `whole`: a small uncompressed body of
+ * known length, read whole and rewritten in one synchronous pass by `complete`, which adjusts the
+ * headers only when it changed a byte — the answer then leaves in one write with its own length,
+ * where a Transform would cost a stream, a pipe and a chunked framing per answer.
+ */
+export type BodyPlan =
+  | { readonly kind: 'stream'; readonly stages: Transform[] }
+  | {
+      readonly kind: 'whole';
+      /** The upstream's Content-Length: the bytes to read before `complete`. */
+      readonly lengthBytes: number;
+      complete(body: Buffer, headers: OutgoingHttpHeaders): Buffer;
+    };
+
 export interface ResponseLinks {
   /**
-   * Rewrites the link headers of an answer about to be written, and returns the stages its body
-   * must stream through (null: piped as it came, byte for byte). When stages are returned, the
-   * headers no longer describe the upstream's bytes and are adjusted here.
+   * Rewrites the link headers of an answer about to be written, and returns how its body must
+   * travel (null: piped as it came, byte for byte).
    */
-  prepare(method: string, status: number, headers: OutgoingHttpHeaders): Transform[] | null;
+  prepare(method: string, status: number, headers: OutgoingHttpHeaders): BodyPlan | null;
 }
+
+/**
+ * The largest body read whole (`BodyPlan` `whole`): a single Graph object or a short page. Larger
+ * ones stream, so memory per answer stays bounded by this, whatever the upstream sends.
+ */
+export const maximumWholeBodyBytes = 64 * 1024;
 
 /**
  * Content codings decoded before a JSON body's links are rewritten (RFC 9110 §8.4.1). The browser's
@@ -62,7 +87,7 @@ export function createResponseLinks(options: ResponseLinksOptions): ResponseLink
     prepare(method, status, headers) {
       rewriteLinkHeaders(headers, rewriter);
       if (!options.rewriteODataLinks || !mayCarryODataLinks(method, status, headers)) return null;
-      return bodyStages(headers, rewriter);
+      return wholeBodyPlan(headers, rewriter) ?? streamPlan(headers, rewriter);
     },
   };
 }
@@ -86,17 +111,45 @@ export function isJsonMediaType(contentType: string): boolean {
   return mediaType === 'application/json' || mediaType.endsWith('+json');
 }
 
+/**
+ * A body read whole: uncompressed, with a Content-Length (Node's parser then delivers exactly that
+ * many bytes, or fails the response) of at most `maximumWholeBodyBytes`. Null: it streams.
+ */
+function wholeBodyPlan(headers: OutgoingHttpHeaders, rewriter: LinkRewriter): BodyPlan | null {
+  const coding = headers['content-encoding'];
+  if (coding !== undefined && String(coding).trim().toLowerCase() !== 'identity') return null;
+  const declared = headers['content-length'];
+  if (typeof declared !== 'string' || !/^\d{1,6}$/.test(declared)) return null;
+  const lengthBytes = Number(declared);
+  if (lengthBytes > maximumWholeBodyBytes) return null;
+  return {
+    kind: 'whole',
+    lengthBytes,
+    complete(body, completedHeaders) {
+      // Most answers hold no link at all: then they leave byte for byte, length and digests kept.
+      if (!mayHoldODataLinks(body)) return body;
+      const rewritten = rewriteODataLinksAtOnce(body, (raw) =>
+        rewriter.rewriteJsonStringContent(raw),
+      );
+      if (rewritten.equals(body)) return body;
+      for (const header of headersOfTheExactBytes) delete completedHeaders[header];
+      completedHeaders['content-length'] = String(rewritten.length);
+      return rewritten;
+    },
+  };
+}
+
 /** The decoder (when the body is compressed) and the link stream; null for a coding not decoded here. */
-function bodyStages(headers: OutgoingHttpHeaders, rewriter: LinkRewriter): Transform[] | null {
+function streamPlan(headers: OutgoingHttpHeaders, rewriter: LinkRewriter): BodyPlan | null {
   const coding = headers['content-encoding'];
   const name = typeof coding === 'string' ? coding.trim().toLowerCase() : undefined;
   const decoder = name === undefined || name === 'identity' ? undefined : decoders.get(name);
   if (name !== undefined && name !== 'identity' && decoder === undefined) return null;
   for (const header of headersOfTheExactBytes) delete headers[header];
   const linkStream = new ODataLinkStream((raw) => rewriter.rewriteJsonStringContent(raw));
-  if (decoder === undefined) return [linkStream];
+  if (decoder === undefined) return { kind: 'stream', stages: [linkStream] };
   delete headers['content-encoding'];
-  return [decoder(), linkStream];
+  return { kind: 'stream', stages: [decoder(), linkStream] };
 }
 
 /**

@@ -16,6 +16,16 @@ export function upstreamHeaderTimeoutError(timeoutMs: number): Error {
   });
 }
 
+/**
+ * A small body the gateway reads whole before answering (links rewritten in one pass) that stopped
+ * arriving for the same limit: nothing has been sent yet, so it is answered like a header timeout.
+ */
+export function upstreamBodyTimeoutError(timeoutMs: number): Error {
+  return Object.assign(new Error(`the upstream body stopped arriving for ${timeoutMs} ms`), {
+    code: upstreamHeaderTimeoutCode,
+  });
+}
+
 /** A stable, loggable name for a failure: Node's `code` (ECONNREFUSED, HPE_…, CERT_…) or the error's name. */
 export function failureCode(error: unknown): string {
   if (error instanceof Error) {

@@ -157,6 +157,62 @@ describe('JSON bodies', () => {
   });
 });
 
+describe('small JSON bodies with a length (read whole, sent in one write)', () => {
+  /** Answers `path` with these JSON bytes and their Content-Length, as Graph does for a single object. */
+  function answerSized(path: string, json: string): void {
+    harness.graph.route('GET', path, (_request, response) => {
+      response.writeHead(200, {
+        'content-type': odataContentType,
+        'content-length': String(Buffer.byteLength(json)),
+      });
+      response.end(json);
+    });
+  }
+
+  it('relays an answer without links byte for byte, with its Content-Length', async () => {
+    const json = JSON.stringify({ id: '1', displayName: 'Adele Vance', note: 'ü'.repeat(40) });
+    answerSized('/v1.0/sized', json);
+    const response = await open('/v1.0/sized');
+    expect(response.headers['content-length']).toBe(String(Buffer.byteLength(json)));
+    expect(response.headers['transfer-encoding']).toBeUndefined();
+    expect((await bodyOf(response)).toString()).toBe(json);
+  });
+
+  it('rewrites its links and sends the new length', async () => {
+    const json = JSON.stringify({
+      value: [{ id: '1' }],
+      '@odata.nextLink': `${harness.graph.url}/v1.0/users?$skiptoken=X`,
+    });
+    answerSized('/v1.0/sized-page', json);
+    const response = await open('/v1.0/sized-page');
+    const text = (await bodyOf(response)).toString();
+    expect(text).toBe(json.replace(`${harness.graph.url}/`, `${harness.url}/graph/`));
+    expect(response.headers['content-length']).toBe(String(Buffer.byteLength(text)));
+  });
+
+  it('closes the connection when the body stalls for the upstream limit, logging why', async () => {
+    harness.graph.route('GET', '/v1.0/stalls', (_request, response) => {
+      response.writeHead(200, { 'content-type': odataContentType, 'content-length': '100' });
+      response.write('{"id":"1",');
+    });
+    const startedAt = Date.now();
+    await expect(open('/v1.0/stalls')).rejects.toThrow(/socket hang up/);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_900); // UPSTREAM_TIMEOUT_S=2
+    expect(Date.now() - startedAt).toBeLessThan(4_000);
+    const line = harness.logs.find((entry) => entry.includes('before its body was complete'));
+    expect(line).toContain('ERR_UPSTREAM_HEADER_TIMEOUT');
+  });
+
+  it('closes the connection when the body breaks off short of its length; the next request is served', async () => {
+    harness.graph.route('GET', '/v1.0/breaks', (_request, response) => {
+      response.writeHead(200, { 'content-type': odataContentType, 'content-length': '100' });
+      response.write('{"id":"1",', () => response.socket?.destroy());
+    });
+    await expect(open('/v1.0/breaks')).rejects.toThrow(/socket hang up/);
+    expect((await open('/v1.0/users?$top=1')).statusCode).toBe(200);
+  });
+});
+
 describe('bodies that are not JSON', () => {
   it('relays a download byte for byte, with its Content-Length, untouched', async () => {
     const size = 8 * 1024 * 1024 + 7;

@@ -14,8 +14,9 @@ const json = 'application/json;odata.metadata=minimal;charset=utf-8';
 
 function prepared(method: string, status: number, headers: OutgoingHttpHeaders) {
   const copy = { ...headers };
-  const stages = graph.prepare(method, status, copy);
-  return { stages: stages?.length ?? null, headers: copy };
+  const plan = graph.prepare(method, status, copy);
+  const stages = plan === null ? null : plan.kind === 'stream' ? plan.stages.length : 'whole';
+  return { stages, headers: copy };
 }
 
 describe('which bodies are rewritten', () => {
@@ -81,4 +82,73 @@ describe('the headers of a rewritten body', () => {
       expect(prepared('GET', 200, headers)).toEqual({ stages: null, headers });
     },
   );
+});
+
+describe('a small body read whole', () => {
+  const link = 'https://graph.example/v1.0/users?$skiptoken=a';
+  const body = (text: string) => Buffer.from(text);
+  function wholePlan(headers: OutgoingHttpHeaders) {
+    const plan = graph.prepare('GET', 200, headers);
+    if (plan?.kind !== 'whole') throw new Error(`expected a whole-body plan, got ${plan?.kind}`);
+    return plan;
+  }
+
+  it.each([
+    ['no length', { 'content-type': json }, 1],
+    ['a length above the limit', { 'content-type': json, 'content-length': '65537' }, 1],
+    ['a gzip body', { 'content-type': json, 'content-length': '9', 'content-encoding': 'gzip' }, 2],
+    ['a malformed length', { 'content-type': json, 'content-length': '1e3' }, 1],
+  ])('streams with %s', (_case, headers, stages) => {
+    expect(prepared('GET', 200, headers).stages).toBe(stages);
+  });
+
+  it.each(['0', '42', '65536'])('is read whole with a Content-Length of %s', (length) => {
+    const headers = { 'content-type': json, 'content-length': length };
+    expect(wholePlan({ ...headers }).lengthBytes).toBe(Number(length));
+    expect(prepared('GET', 200, { ...headers, 'content-encoding': 'identity' }).stages).toBe(
+      'whole',
+    );
+  });
+
+  it('leaves a body without a link member as it came: the same bytes, length and digest', () => {
+    const text = `{"id":"1","note":"${link}","odata.nextLink":"${link}"}`;
+    const headers = {
+      'content-type': json,
+      'content-length': String(text.length),
+      'content-digest': 'sha-256=:x:',
+    };
+    const received = body(text);
+    expect(wholePlan(headers).complete(received, headers)).toBe(received);
+    expect(headers).toEqual({
+      'content-type': json,
+      'content-length': String(text.length),
+      'content-digest': 'sha-256=:x:',
+    });
+  });
+
+  it('rewrites every link member in one pass, its new length and no digest of the old bytes', () => {
+    const text = `{"value":[{"members@odata.nextLink":"${link}"}],"@odata.deltaLink" : "${link}"}`;
+    const headers: OutgoingHttpHeaders = {
+      'content-type': json,
+      'content-length': String(text.length),
+      'repr-digest': 'sha-256=:x:',
+      etag: 'W/"1"',
+    };
+    const rewritten = wholePlan(headers).complete(body(text), headers).toString();
+    const expected = text.replaceAll(link, 'https://app.example/graph/v1.0/users?$skiptoken=a');
+    expect(rewritten).toBe(expected);
+    expect(headers).toEqual({
+      'content-type': json,
+      'content-length': String(Buffer.byteLength(expected)),
+      etag: 'W/"1"',
+    });
+  });
+
+  it('keeps the bytes and headers when its only links point elsewhere', () => {
+    const text = `{"@odata.nextLink":"https://elsewhere.example/v1.0/users"}`;
+    const headers = { 'content-type': json, 'content-length': String(text.length) };
+    const received = body(text);
+    expect(wholePlan(headers).complete(received, headers)).toBe(received);
+    expect(headers['content-length']).toBe(String(text.length));
+  });
 });
