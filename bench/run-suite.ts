@@ -1,4 +1,4 @@
-// `npm run bench`: starts the upstream stand-in, the bare proxy and the real gateway (Redis, IdP, a signed-in session), runs every scenario, prints the table and writes bench/results/latest.json.
+// `npm run bench`: starts the upstream stand-in, the bare proxies (http-proxy-middleware and undici) and the real gateway (Redis, IdP, a signed-in session), runs every scenario, prints the table and writes bench/results/latest.json.
 import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -52,6 +52,9 @@ const upstream = await startListeningChild('bench/targets/fast-upstream.ts');
 const bareProxy = await startListeningChild('bench/targets/bare-proxy.ts', {
   BENCH_UPSTREAM_URL: upstream.url,
 });
+const bareUndiciProxy = await startListeningChild('bench/targets/bare-undici-proxy.ts', {
+  BENCH_UPSTREAM_URL: upstream.url,
+});
 const stack = await startGatewayStack({ upstreamUrl: upstream.url });
 let result: SuiteResult;
 try {
@@ -71,6 +74,13 @@ try {
         description: 'bare Hono + HPM proxy',
         url: `${bareProxy.url}/graph/v1.0/me`,
         pid: bareProxy.pid,
+        headers: {},
+      },
+      {
+        name: 'bare-undici-proxy',
+        description: 'bare Hono + undici stream() proxy',
+        url: `${bareUndiciProxy.url}/graph/v1.0/me`,
+        pid: bareUndiciProxy.pid,
         headers: {},
       },
       {
@@ -141,6 +151,7 @@ try {
   };
 } finally {
   await stack.close();
+  await bareUndiciProxy.stop();
   await bareProxy.stop();
   await upstream.stop();
 }

@@ -1,4 +1,5 @@
 // The suite's printed report: throughput per target, the other scenarios, and the issue 7 checks, as Markdown tables.
+import { engineComparisonTable } from './engine-comparison.ts';
 import type { SuiteResult } from './suite-result.ts';
 import { markdownTable, type Cell } from './text-table.ts';
 
@@ -49,6 +50,8 @@ export function formatReport(result: SuiteResult): string {
       throughputRows(result),
     ),
   ];
+  const engines = engineComparisonTable(result.throughput, result.settings.connections);
+  if (engines !== null) sections.push(engines);
   if (result.refreshStorm !== null)
     sections.push(
       markdownTable(
