@@ -14,7 +14,7 @@ const scenarios = {
       clients: 32,
       sessions: 4,
       steadyMs: 2_000,
-      faultMs: 6_000,
+      faultMs: 8_000,
       arrivalsPerSecond: 100,
     }),
   'slow-provider': async () => ({

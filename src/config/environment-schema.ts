@@ -83,6 +83,9 @@ const capabilityList = z
       .min(1, 'must name at least one capability (cp1)'),
   );
 
+/** SESSION_CACHE_TTL_S when unset: session reads served from memory for at most 2 s (docs/SECURITY.md §4.4). */
+export const defaultSessionCacheTtlSeconds = 2;
+
 export const environmentSchema = z.object({
   PORT: integer(0, 65535).default(8080),
   HOST: nonEmpty.default('0.0.0.0'),
@@ -101,6 +104,9 @@ export const environmentSchema = z.object({
     .default('bff:'),
   SESSION_IDLE_TIMEOUT_S: integer(60, 31_536_000).default(28_800),
   SESSION_ABSOLUTE_TIMEOUT_S: integer(60, 31_536_000).default(86_400),
+  // At most a few seconds (issue 7): the longest a replica may serve a session whose change it did
+  // not hear of (docs/SECURITY.md §4.4). 0 turns the cache off.
+  SESSION_CACHE_TTL_S: integer(0, 5).default(defaultSessionCacheTtlSeconds),
   TOKEN_REFRESH_SKEW_S: integer(0, 3_600).default(60),
   PROVIDER_TIMEOUT_S: integer(1, 120).default(10),
   UPSTREAM_TIMEOUT_S: integer(1, 3_600).default(60),

@@ -168,6 +168,7 @@ function buildConfig(env: Environment, problems: Problems): GatewayConfig {
     redisUrl: env.REDIS_URL ?? null,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     sessionIdleTimeoutSeconds: env.SESSION_IDLE_TIMEOUT_S,
+    sessionCacheTtlMs: env.SESSION_CACHE_TTL_S * 1000,
     sessionAbsoluteTimeoutSeconds: env.SESSION_ABSOLUTE_TIMEOUT_S,
     tokenRefreshSkewSeconds: env.TOKEN_REFRESH_SKEW_S,
     providerTimeoutMs: env.PROVIDER_TIMEOUT_S * 1000,

@@ -89,6 +89,8 @@ export interface GatewayConfig {
   readonly redisUrl: string | null;
   readonly redisKeyPrefix: string;
   readonly sessionIdleTimeoutSeconds: number;
+  /** SESSION_CACHE_TTL_S in ms: how long a session read may be served from memory (Redis only; 0: never). */
+  readonly sessionCacheTtlMs: number;
   readonly sessionAbsoluteTimeoutSeconds: number;
   readonly tokenRefreshSkewSeconds: number;
   readonly providerTimeoutMs: number;

@@ -42,7 +42,15 @@ export function buildGateway(
 ): Gateway {
   const now = options.now ?? Date.now;
   const metrics = createMetrics();
-  const store = options.store ?? createStore({ redisUrl: config.redisUrl, logger, metrics });
+  const store =
+    options.store ??
+    createStore({
+      redisUrl: config.redisUrl,
+      logger,
+      metrics,
+      sessionCacheTtlMs: config.sessionCacheTtlMs,
+      keyPrefix: config.redisKeyPrefix,
+    });
   // Without TOKEN_ENCRYPTION_KEY the key derives from SESSION_SECRET, under its own HKDF label.
   const cipher =
     config.tokenEncryptionKeys.length > 0

@@ -203,6 +203,21 @@ export class RedisStore implements Store {
     await this.#run(() => this.#client.del(...keys));
   }
 
+  /**
+   * Calls `listener` with the connection's state now and at every change: true once it is ready,
+   * false as soon as it closes (the session read cache stops serving while the store is unreachable).
+   */
+  watchConnection(listener: (ready: boolean) => void): void {
+    listener(this.#client.status === 'ready');
+    this.#client.on('ready', () => listener(true));
+    this.#client.on('close', () => listener(false));
+  }
+
+  /** PUBLISH on the store's connection (session-write announcements, redis-invalidations.ts). */
+  async publish(channel: string, message: string): Promise<void> {
+    await this.#run(() => this.#client.publish(channel, message));
+  }
+
   async ping(): Promise<void> {
     await this.#run(() => this.#client.ping());
   }

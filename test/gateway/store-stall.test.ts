@@ -10,7 +10,10 @@ const storeBoundMs = 3_500;
 const readinessBoundMs = 1_000;
 
 let harness: GatewayHarness;
-useGatewayHarness({}, (started) => (harness = started));
+// The store's own behaviour: every request reads it. With the session read cache (on by default), a
+// session read within SESSION_CACHE_TTL_S is served from memory until the stall is known; that
+// bound is proven in session-read-cache-replicas.test.ts.
+useGatewayHarness({ SESSION_CACHE_TTL_S: '0' }, (started) => (harness = started));
 
 // A store failure must end as a 503, never as a rejection nobody handles (which would crash
 // `node src/main.ts`): every one is counted while this file runs.

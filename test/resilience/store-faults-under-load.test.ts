@@ -20,7 +20,7 @@ describe('store faults under steady load', () => {
       clients: 16,
       sessions: 2,
       steadyMs: 500,
-      faultMs: 5_000,
+      faultMs: 8_000,
       arrivalsPerSecond,
     });
     expect(result.steady.statuses).toEqual({ '200': result.steady.latency.count });
