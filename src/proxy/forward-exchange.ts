@@ -190,9 +190,10 @@ export class Exchange {
       this.#abandon(upstreamBodyTimeoutError(timeoutMs));
       upstreamResponse.destroy();
     }, timeoutMs);
-    const brokeOff = (error: unknown): void => {
+    const brokeOff = (error?: unknown): void => {
       clearTimeout(stallTimer);
-      if (!ended) this.#abandon(error);
+      // Built only when it happened: 'close' follows every complete answer too, and an Error costs a stack trace.
+      if (!ended) this.#abandon(error ?? new Error('the upstream body broke off'));
     };
     upstreamResponse.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
@@ -200,7 +201,7 @@ export class Exchange {
       stallTimer.refresh();
     });
     upstreamResponse.once('error', brokeOff);
-    upstreamResponse.once('close', () => brokeOff(new Error('the upstream body broke off')));
+    upstreamResponse.once('close', () => brokeOff());
     upstreamResponse.once('end', () => {
       ended = true;
       clearTimeout(stallTimer);
