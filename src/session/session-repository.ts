@@ -7,7 +7,7 @@ import { describeError } from '../observability/describe-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { secretDigest } from '../observability/secret-digest.ts';
 import { createSessionIndex, type LogoutMatch } from './session-index.ts';
-import type { Store } from './store.ts';
+import type { SessionRead, Store } from './store.ts';
 import { sessionFields, type StoreKeys } from './store-keys.ts';
 import type {
   EndedSession,
@@ -143,6 +143,14 @@ export function createSessionRepository(options: {
     );
   };
 
+  /**
+   * The decrypted view of a read the session read cache served (the very same object again): the
+   * AES-GCM decryption and JSON parsing are paid once per cached read, not once per request. Held
+   * weakly, so a view lives no longer than the cached read it came from (SESSION_CACHE_TTL_S,
+   * docs/SECURITY.md §4.4); a read from the store itself is a new object every time.
+   */
+  const proxyViews = new WeakMap<SessionRead, ProxySessionView>();
+
   return {
     async loadForProxy(sessionId, provider) {
       const key = keys.session(sessionId);
@@ -150,13 +158,17 @@ export function createSessionRepository(options: {
       const failureField = sessionFields.refreshFailure(provider);
       const read = await store.readSession(key, [field, failureField], now() + idleMs);
       if (read === null) return null;
+      const known = proxyViews.get(read);
+      if (known?.sessionId === sessionId) return known;
       const tokens = open<ProviderTokens>(key, field, read.values[0]);
-      return {
+      const view: ProxySessionView = {
         sessionId,
         tokens,
         version: tokens === null ? null : (read.values[0] ?? null),
         refreshFailure: open<StoredRefreshFailure>(key, failureField, read.values[1]),
       };
+      proxyViews.set(read, view);
+      return view;
     },
 
     async replaceTokens(sessionId, provider, version, tokens) {

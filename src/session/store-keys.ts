@@ -33,12 +33,30 @@ export interface StoreKeys {
   handoffCode(handoffId: string, code: string): string;
 }
 
+/**
+ * Session keys remembered: every proxied request names its session's key, and a SHA-256 per
+ * request is measurable on the hot path. A pure function of the id, so nothing to invalidate; the
+ * ids are the ones the cookie cache (session-cookie.ts) already holds, under the same bound
+ * (cleared when full: simpler than an LRU, and a miss costs one digest).
+ */
+const rememberedSessionKeys = 10_000;
+
 export function createStoreKeys(prefix: string): StoreKeys {
   const sessionOfDigest = (sessionDigest: string): string => `${prefix}session:${sessionDigest}`;
+  const sessionKeys = new Map<string, string>();
+  const session = (sessionId: string): string => {
+    let key = sessionKeys.get(sessionId);
+    if (key === undefined) {
+      key = sessionOfDigest(secretDigest(sessionId));
+      if (sessionKeys.size >= rememberedSessionKeys) sessionKeys.clear();
+      sessionKeys.set(sessionId, key);
+    }
+    return key;
+  };
   const refreshLockOfDigest = (sessionDigest: string, provider: ProviderId): string =>
     `${prefix}refresh-lock:${sessionDigest}:${provider}`;
   return {
-    session: (sessionId) => sessionOfDigest(secretDigest(sessionId)),
+    session,
     sessionOfDigest,
     usedLoginState: (state) => `${prefix}login-used:${secretDigest(state)}`,
     refreshLock: (sessionId, provider) => refreshLockOfDigest(secretDigest(sessionId), provider),
