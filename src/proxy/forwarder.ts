@@ -72,6 +72,20 @@ export interface Forwarder {
 /** TRACE/TRACK echo the request, bearer included, into the response body (Cross-Site Tracing): never forwarded. */
 const methodsNeverForwarded: ReadonlySet<string> = new Set(['TRACE', 'TRACK', 'CONNECT']);
 
+/**
+ * The latest exchange of each browser request, held on the request itself (a replay replaces the
+ * one its 401 ended). Not a WeakMap: V8's young-generation GC treats every value of a WeakMap that
+ * lives in old space as a root, and an exchange holds its key (`incoming`), so each request's
+ * objects would survive every scavenge, be promoted and wait for a full GC.
+ */
+const exchangeOfRequest = Symbol('exchange');
+
+type RequestWithExchange = IncomingMessage & { [exchangeOfRequest]?: Exchange };
+
+function exchangeOf(incoming: IncomingMessage): Exchange | undefined {
+  return (incoming as RequestWithExchange)[exchangeOfRequest];
+}
+
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const target = validatedApiUrl(options.apiUrl);
   const agent = createKeepAliveAgent(target);
@@ -83,8 +97,6 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         ? null
         : createResponseLinks({ apiUrl: target, ...options.links }),
   };
-  /** The latest exchange of each browser request: a replay replaces the one its 401 ended. */
-  const exchanges = new WeakMap<IncomingMessage, Exchange>();
   // Created once: httpxy keeps one event emitter and the agent keeps the pool across requests.
   const proxyMiddleware = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target: target.href,
@@ -98,7 +110,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     selfHandleResponse: true,
     // The default plugins answer "Error occurred while trying to proxy" with the URL and log URLs.
     ejectPlugins: true,
-    plugins: [exchangeEvents(exchanges, options.logger)],
+    plugins: [exchangeEvents(options.logger)],
     // Not a rewrite (the path comes back as is): http-proxy-middleware calls `pathRewrite` with its
     // per-request copy of these options (`prepareProxyRequest`), after `router` and the IPv6 target
     // normalisation, and hands that copy to httpxy's `web`. The exchange completes it there for its
@@ -107,7 +119,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     // The shared options would race between concurrent requests; `router` runs before the IPv6
     // normalisation, which may replace the target object it returns.
     pathRewrite: (path, incoming, _outgoing, requestOptions) => {
-      if (requestOptions !== undefined) exchanges.get(incoming)?.configure(requestOptions);
+      if (requestOptions !== undefined) exchangeOf(incoming)?.configure(requestOptions);
       return path;
     },
     // No `proxyTimeout` and no `timeout`. httpxy's `proxyTimeout` is `ClientRequest.setTimeout`, an
@@ -132,7 +144,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           return;
         }
         // A second send reads an `incoming` that has ended: piped, it would never end the upstream request.
-        if (request.body === undefined && exchanges.has(incoming)) {
+        if (request.body === undefined && exchangeOf(incoming) !== undefined) {
           reject(new TypeError('a request forwarded again must carry the body it was read into'));
           return;
         }
@@ -140,7 +152,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           resolve,
           reject,
         });
-        exchanges.set(incoming, exchange);
+        (incoming as RequestWithExchange)[exchangeOfRequest] = exchange;
         outgoing.once('close', () => exchange.outgoingClosed());
         exchange.begin();
         const next = (error?: unknown): void =>
@@ -161,22 +173,22 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
  * options holding it. `proxyRes` names none, and needs none: an upstream request answers once, and
  * an exchange that ends before its answer destroys its upstream request.
  */
-function exchangeEvents(exchanges: WeakMap<IncomingMessage, Exchange>, logger: Logger): Plugin {
+function exchangeEvents(logger: Logger): Plugin {
   return (proxyServer) => {
     proxyServer.on('proxyReq', (upstreamRequest, incoming, _outgoing, requestOptions) => {
-      const exchange = exchanges.get(incoming);
+      const exchange = exchangeOf(incoming);
       if (exchange?.owns(requestOptions.target) === true)
         exchange.upstreamRequestCreated(upstreamRequest);
       else upstreamRequest.destroy(); // an exchange already replaced: never sent
     });
     proxyServer.on('proxyRes', (upstreamResponse, incoming) => {
-      const exchange = exchanges.get(incoming);
+      const exchange = exchangeOf(incoming);
       if (exchange === undefined) upstreamResponse.destroy();
       else exchange.responseArrived(upstreamResponse);
     });
     // A listener must exist: httpxy rejects (and HPM re-emits, which throws) when none does.
     proxyServer.on('error', (error, incoming, _outgoing, requestTarget) => {
-      const exchange = incoming === undefined ? undefined : exchanges.get(incoming);
+      const exchange = incoming === undefined ? undefined : exchangeOf(incoming);
       if (exchange?.owns(requestTarget) === true) exchange.failed(error);
       else if (exchange !== undefined)
         logger.debug({ errorCode: failureCode(error) }, 'late upstream event of an earlier send');

@@ -73,6 +73,17 @@ export interface SessionRepository {
   ): Promise<ProviderTokens | null>;
 }
 
+/**
+ * The decrypted view of a read, kept on the read object itself: when the session read cache serves
+ * the very same object again, the AES-GCM decryption and JSON parsing are paid once per cached read,
+ * not once per request, and the view (plaintext tokens) lives exactly as long as the cached read
+ * (SESSION_CACHE_TTL_S, docs/SECURITY.md §4.4). A read from the store itself is a new object each
+ * time. Not a WeakMap: V8's scavenges keep a WeakMap's values alive until a full GC (forwarder.ts).
+ */
+const proxyViewOfRead = Symbol('proxyView');
+
+type ReadWithView = SessionRead & { [proxyViewOfRead]?: ProxySessionView };
+
 /** A disconnect retries its compare-and-set this often while refreshes keep replacing the tokens. */
 const disconnectAttempts = 3;
 
@@ -143,14 +154,6 @@ export function createSessionRepository(options: {
     );
   };
 
-  /**
-   * The decrypted view of a read the session read cache served (the very same object again): the
-   * AES-GCM decryption and JSON parsing are paid once per cached read, not once per request. Held
-   * weakly, so a view lives no longer than the cached read it came from (SESSION_CACHE_TTL_S,
-   * docs/SECURITY.md §4.4); a read from the store itself is a new object every time.
-   */
-  const proxyViews = new WeakMap<SessionRead, ProxySessionView>();
-
   return {
     async loadForProxy(sessionId, provider) {
       const key = keys.session(sessionId);
@@ -158,7 +161,7 @@ export function createSessionRepository(options: {
       const failureField = sessionFields.refreshFailure(provider);
       const read = await store.readSession(key, [field, failureField], now() + idleMs);
       if (read === null) return null;
-      const known = proxyViews.get(read);
+      const known = (read as ReadWithView)[proxyViewOfRead];
       if (known?.sessionId === sessionId) return known;
       const tokens = open<ProviderTokens>(key, field, read.values[0]);
       const view: ProxySessionView = {
@@ -167,7 +170,7 @@ export function createSessionRepository(options: {
         version: tokens === null ? null : (read.values[0] ?? null),
         refreshFailure: open<StoredRefreshFailure>(key, failureField, read.values[1]),
       };
-      proxyViews.set(read, view);
+      (read as ReadWithView)[proxyViewOfRead] = view;
       return view;
     },
 
