@@ -17,6 +17,13 @@ const refusedRawCharacter = /[^\u0020-\u007e]|#/u;
 const percentSign = /%/g;
 const percentTriplet = /%[0-9A-Fa-f]{2}/y;
 const percentTripletRun = /(?:%[0-9A-Fa-f]{2})+/g;
+/**
+ * A segment every check below would pass unchanged: RFC 3986 unreserved characters only, not
+ * starting with a dot (so never a dot segment), no `%` (nothing to decode), and ASCII (NFKC leaves
+ * it as it is). Most API paths are made of these (`v1.0`, `me`, `users`, a GUID): they skip the
+ * decoding and normalisation on the hot path.
+ */
+const plainSegment = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$/;
 /** A segment of dots and spaces only: `..` to RFC 3986 §5.2.4, and to servers that trim trailing dots and spaces. */
 const dotsOnly = /^[.\s]*\.[.\s]*$/u;
 
@@ -57,6 +64,7 @@ function pathAfterMountPrefix(rawPath: string, mountPrefix: string): string {
  * (`%252e%252e` → `%2e%2e` → `..`: CWE-174, double decoding).
  */
 function decodeSegment(rawSegment: string, isLast: boolean): string {
+  if (plainSegment.test(rawSegment)) return rawSegment;
   // An empty segment reads as an authority to URL parsers (`//host`, RFC 3986 §4.2) and matches
   // route globs differently; only the trailing slash of the last segment is ordinary.
   if (rawSegment === '' && !isLast) invalidPath('no empty path segment');
