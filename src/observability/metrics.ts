@@ -60,16 +60,38 @@ export function createMetrics(): PrometheusMetrics {
     registers,
   });
 
+  // Per-request series resolved once per label set: prom-client hashes the label object on every
+  // call otherwise (three times per proxied request). The label values come from fixed sets, so
+  // these maps stay small (route groups × status classes, providers × status classes).
+  const requestSeries = new Map<string, { count: () => void; time: (seconds: number) => void }>();
+  const upstreamSeries = new Map<string, (seconds: number) => void>();
+
   return {
     registry,
     observeRequest(routeGroup, status, seconds) {
-      const labels = { route_group: routeGroup, status_class: statusClassOf(status) };
-      requests.inc(labels);
-      requestDuration.observe(labels, seconds);
+      const statusClass = statusClassOf(status);
+      const name = `${routeGroup} ${statusClass}`;
+      let series = requestSeries.get(name);
+      if (series === undefined) {
+        const labels = { route_group: routeGroup, status_class: statusClass };
+        const counter = requests.labels(labels);
+        const histogram = requestDuration.labels(labels);
+        series = { count: () => counter.inc(), time: (value) => histogram.observe(value) };
+        requestSeries.set(name, series);
+      }
+      series.count();
+      series.time(seconds);
     },
     observeUpstream(provider, status, seconds) {
       const statusClass = status === null ? 'error' : statusClassOf(status);
-      upstreamDuration.observe({ provider, status_class: statusClass }, seconds);
+      const name = `${provider} ${statusClass}`;
+      let observe = upstreamSeries.get(name);
+      if (observe === undefined) {
+        const histogram = upstreamDuration.labels({ provider, status_class: statusClass });
+        observe = (value) => histogram.observe(value);
+        upstreamSeries.set(name, observe);
+      }
+      observe(seconds);
     },
     countRefresh(provider, outcome) {
       refreshes.inc({ provider, outcome });
