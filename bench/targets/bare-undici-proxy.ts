@@ -5,12 +5,9 @@ import type {
   OutgoingHttpHeaders,
   ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve, type HttpBindings } from '@hono/node-server';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { Hono } from 'hono';
 import { Pool } from 'undici';
-import { reportListening } from '../setup/child-ready.ts';
+import { hopByHopHeaders } from '../../src/proxy/header-policy.ts';
+import { serveBareProxy } from './serve-bare-proxy.ts';
 
 const upstreamUrlText = process.env.BENCH_UPSTREAM_URL;
 if (upstreamUrlText === undefined) throw new Error('BENCH_UPSTREAM_URL must name the upstream');
@@ -32,22 +29,16 @@ const pool = new Pool(upstreamUrl.origin, {
   bodyTimeout: 0,
 });
 
+/** RFC 9110 §7.6.1: headers of one connection, never relayed (the gateway's own list). */
+const hopByHop: ReadonlySet<string> = new Set(hopByHopHeaders);
+
 /**
- * RFC 9110 §7.6.1: headers of one connection, never relayed. `host` is the upstream's (undici sets
+ * Dropped on the way out besides those: `host` is the upstream's (undici sets
  * it from the pool's origin, as `changeOrigin` does); `expect` was answered by Node's server (and
  * undici refuses it); `authorization` is replaced by the fixed bearer.
  */
-const hopByHopHeaders: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
 const requestHeadersDropped: ReadonlySet<string> = new Set([
-  ...hopByHopHeaders,
+  ...hopByHop,
   'host',
   'expect',
   'authorization',
@@ -81,7 +72,7 @@ function browserResponseHeaders(received: IncomingHttpHeaders): OutgoingHttpHead
   const listed = connectionOptions(received.connection);
   const returned: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(received)) {
-    if (value === undefined || hopByHopHeaders.has(name) || listed?.has(name) === true) continue;
+    if (value === undefined || hopByHop.has(name) || listed?.has(name) === true) continue;
     returned[name] = value;
   }
   return returned;
@@ -135,18 +126,4 @@ async function forward(incoming: IncomingMessage, outgoing: ServerResponse): Pro
   }
 }
 
-const app = new Hono<{ Bindings: HttpBindings }>();
-app.all('/graph/*', async (c) => {
-  await forward(c.env.incoming, c.env.outgoing);
-  return RESPONSE_ALREADY_SENT;
-});
-
-serve(
-  {
-    fetch: app.fetch,
-    port: 0,
-    hostname: '127.0.0.1',
-    serverOptions: { keepAliveTimeout: 120_000, requestTimeout: 0 },
-  },
-  (address: AddressInfo) => reportListening(address.port),
-);
+serveBareProxy(forward);
