@@ -58,6 +58,8 @@ export class Exchange {
   /** The upstream answered (its headers arrived): its latency has been observed. */
   #answered = false;
   #settled = false;
+  /** No earlier send of this browser request: `incoming` has not been read. */
+  readonly #firstSend: boolean;
 
   constructor(
     incoming: IncomingMessage,
@@ -65,7 +67,9 @@ export class Exchange {
     request: ForwardRequest,
     options: ExchangeOptions,
     settlement: ExchangeSettlement,
+    firstSend: boolean,
   ) {
+    this.#firstSend = firstSend;
     this.#incoming = incoming;
     this.#outgoing = outgoing;
     this.#options = options;
@@ -104,9 +108,9 @@ export class Exchange {
    * Completes http-proxy-middleware's per-request copy of the options, just before httpxy reads it.
    * A fresh target object gives this exchange an identity httpxy hands back with each `error` event,
    * so a late error of an earlier exchange of the same browser request (a replay) is never taken for
-   * this one's. A body already read is sent from a stream of its own on every send: `incoming` has
-   * been read (replayed, it has ended), and an ended stream piped into the upstream request would
-   * never end it.
+   * this one's. A body already read (and no body at all, on a replay) is sent from a stream of its
+   * own: `incoming` has been read (replayed, it has ended), and an ended stream piped into the
+   * upstream request would never end it.
    */
   configure(requestOptions: RequestProxyOptions): void {
     const target = requestOptions.target;
@@ -115,7 +119,11 @@ export class Exchange {
         typeof target === 'string' || target instanceof URL ? new URL(target) : { ...target };
       requestOptions.target = this.#target;
     }
-    if (this.#request.body !== undefined) requestOptions.buffer = bodyStream(this.#request.body);
+    const body = this.#request.body;
+    // A first send without a body pipes `incoming` itself, which ends at once: a stream of its own
+    // per request would cost a Readable and its iterator on the hot path for nothing.
+    if (body !== undefined && !(body.kind === 'none' && this.#firstSend))
+      requestOptions.buffer = bodyStream(body);
   }
 
   /**

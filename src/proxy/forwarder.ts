@@ -148,10 +148,15 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
           reject(new TypeError('a request forwarded again must carry the body it was read into'));
           return;
         }
-        const exchange = new Exchange(incoming, outgoing, request, exchangeOptions, {
-          resolve,
-          reject,
-        });
+        const firstSend = exchangeOf(incoming) === undefined;
+        const exchange = new Exchange(
+          incoming,
+          outgoing,
+          request,
+          exchangeOptions,
+          { resolve, reject },
+          firstSend,
+        );
         (incoming as RequestWithExchange)[exchangeOfRequest] = exchange;
         outgoing.once('close', () => exchange.outgoingClosed());
         exchange.begin();
