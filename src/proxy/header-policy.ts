@@ -84,11 +84,16 @@ export const responseHeaderPrefixesNeverReturned: readonly string[] = [
   'access-control-',
 ];
 
+const noNames: ReadonlySet<string> = new Set<string>();
+
 /**
  * The header names a `Connection` header lists (RFC 9110 §7.6.1: "connection-option"), lowercased.
  * Each names a header meant for this hop only, so it is dropped with the `Connection` header itself.
  */
-export function connectionOptionNames(connection: string | string[] | undefined): Set<string> {
+export function connectionOptionNames(
+  connection: string | string[] | undefined,
+): ReadonlySet<string> {
+  if (connection === undefined) return noNames;
   const values =
     connection === undefined ? [] : Array.isArray(connection) ? connection : [connection];
   const names = new Set<string>();
@@ -110,10 +115,15 @@ export function forwardableRequestHeaders(
   received: IncomingHttpHeaders,
   accessToken: string,
 ): IncomingHttpHeaders {
-  let headers = withoutNames(received, connectionOptionNames(received.connection));
-  headers = withoutNeverForwarded(headers);
-  headers = restoreBodyFraming(headers, received);
-  return { ...headers, authorization: `Bearer ${accessToken}` };
+  // One copy, one pass (the steps above, applied per header): this runs for every proxied request.
+  const headers = keptHeaders(
+    received,
+    [connectionOptionNames(received.connection), requestHeadersNeverForwarded],
+    requestHeaderPrefixesNeverForwarded,
+  );
+  frameBodyAsReceived(headers, received);
+  headers.authorization = `Bearer ${accessToken}`;
+  return headers;
 }
 
 /**
@@ -121,11 +131,32 @@ export function forwardableRequestHeaders(
  * `Connection`-named ones, then the never-returned names and prefixes; everything else as sent.
  */
 export function returnableResponseHeaders(received: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const headers = withoutNames(received, connectionOptionNames(received.connection));
-  return withoutPrefixes(
-    withoutNames(headers, responseHeadersNeverReturned),
+  return keptHeaders(
+    received,
+    [connectionOptionNames(received.connection), responseHeadersNeverReturned],
     responseHeaderPrefixesNeverReturned,
   );
+}
+
+/**
+ * A copy of `headers` without those named in any of `droppedNames` or starting with one of
+ * `droppedPrefixes` (names compared in lower case): `withoutNames` and `withoutPrefixes` in one pass.
+ */
+function keptHeaders(
+  headers: IncomingHttpHeaders,
+  droppedNames: readonly ReadonlySet<string>[],
+  droppedPrefixes: readonly string[],
+): IncomingHttpHeaders {
+  const kept: IncomingHttpHeaders = {};
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    const lowerName = name.toLowerCase();
+    if (droppedNames.some((names) => names.has(lowerName))) continue;
+    if (droppedPrefixes.some((prefix) => lowerName.startsWith(prefix))) continue;
+    kept[name] = value;
+  }
+  return kept;
 }
 
 /** A copy of `headers` without the named ones (names compared in lower case). */
@@ -153,13 +184,6 @@ export function withoutPrefixes(
   return kept;
 }
 
-function withoutNeverForwarded(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  return withoutPrefixes(
-    withoutNames(headers, requestHeadersNeverForwarded),
-    requestHeaderPrefixesNeverForwarded,
-  );
-}
-
 /**
  * The upstream must frame the body exactly as the gateway's parser did (RFC 9112 §6.3), whatever
  * `Connection` named: a chunked body stays chunked (Node re-chunks it, and httpxy then closes that
@@ -172,12 +196,17 @@ export function restoreBodyFraming(
   received: IncomingHttpHeaders,
 ): IncomingHttpHeaders {
   const framed: IncomingHttpHeaders = { ...headers };
-  delete framed['content-length'];
-  delete framed['transfer-encoding'];
-  if (received['transfer-encoding'] !== undefined) {
-    framed['transfer-encoding'] = received['transfer-encoding'];
-  } else if (received['content-length'] !== undefined) {
-    framed['content-length'] = received['content-length'];
-  }
+  frameBodyAsReceived(framed, received);
   return framed;
+}
+
+/** `restoreBodyFraming` on a copy the caller owns. */
+function frameBodyAsReceived(headers: IncomingHttpHeaders, received: IncomingHttpHeaders): void {
+  delete headers['content-length'];
+  delete headers['transfer-encoding'];
+  if (received['transfer-encoding'] !== undefined) {
+    headers['transfer-encoding'] = received['transfer-encoding'];
+  } else if (received['content-length'] !== undefined) {
+    headers['content-length'] = received['content-length'];
+  }
 }
