@@ -123,7 +123,8 @@ export class RedisInvalidations {
 
   #setAnnouncing(announcing: boolean, error?: unknown): void {
     this.#announcing = announcing;
-    if (!announcing)
+    // With the store unreachable every command fails; its connection log says so already.
+    if (!announcing && this.#storeReady)
       this.#logOnce(
         'announce',
         error,
