@@ -1,4 +1,4 @@
-// `npm run bench`: starts the upstream stand-in, the bare proxies (http-proxy-middleware and undici) and the real gateway (Redis, IdP, a signed-in session), runs every scenario, prints the table and writes bench/results/latest.json.
+// `npm run bench`: starts the upstream stand-in, the bare proxies (http-proxy-middleware and undici), nginx as a proxy (when installed or installable) and the real gateway (Redis, IdP, a signed-in session), runs every scenario, prints the table and writes bench/results/latest.json.
 import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -15,8 +15,10 @@ import { measureThroughput } from './scenarios/throughput.ts';
 import { measureTwoGateways } from './scenarios/two-gateways.ts';
 import { spawnTypeScript, startListeningChild } from './setup/bench-process.ts';
 import { pinProcess, pinning } from './setup/cpu-pinning.ts';
+import { provideNginx } from './setup/provide-nginx.ts';
 import { provideTools } from './setup/provide-tools.ts';
 import { startGatewayStack } from './targets/gateway-processes.ts';
+import { startNginxProxy } from './targets/nginx-proxy.ts';
 import { redisServerPid } from './targets/redis-pid.ts';
 
 const { values } = parseArgs({
@@ -42,6 +44,7 @@ const everything = !values['throughput-only'];
 const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 const suiteStarted = performance.now();
 provideTools(log);
+const nginx = await provideNginx(log);
 const generator = chooseGenerator(values.generator);
 // The runner itself (and the IdP it hosts) stays off the server core.
 if (pinning !== null) pinProcess(process.pid, pinning.helperCore);
@@ -55,6 +58,8 @@ const bareProxy = await startListeningChild('bench/targets/bare-proxy.ts', {
 const bareUndiciProxy = await startListeningChild('bench/targets/bare-undici-proxy.ts', {
   BENCH_UPSTREAM_URL: upstream.url,
 });
+// Null when nginx is missing or did not start: the suite runs on, its rows say not measured.
+const nginxProxy = nginx === null ? null : await startNginxProxy(nginx.path, upstream.url, log);
 const stack = await startGatewayStack({ upstreamUrl: upstream.url });
 let result: SuiteResult;
 try {
@@ -83,6 +88,18 @@ try {
         pid: bareUndiciProxy.pid,
         headers: {},
       },
+      ...(nginxProxy === null
+        ? []
+        : [
+            {
+              name: 'nginx-proxy' as const,
+              description: 'nginx proxy',
+              url: `${nginxProxy.url}/graph/v1.0/me`,
+              pid: nginxProxy.pid,
+              // The fixed bearer is nginx's (proxy_set_header), as it is each bare proxy's.
+              headers: {},
+            },
+          ]),
       {
         name: 'gateway',
         description: 'gateway',
@@ -137,6 +154,7 @@ try {
       ...describeMachine(),
       loadGenerator: generator,
       pinned: pinning !== null,
+      nginx: nginxProxy === null ? null : (nginx?.version ?? null),
       steadiness,
     },
     settings,
@@ -151,6 +169,7 @@ try {
   };
 } finally {
   await stack.close();
+  await nginxProxy?.stop();
   await bareUndiciProxy.stop();
   await bareProxy.stop();
   await upstream.stop();

@@ -3,10 +3,27 @@ import { engineComparisonTable } from './engine-comparison.ts';
 import type { SuiteResult } from './suite-result.ts';
 import { markdownTable, type Cell } from './text-table.ts';
 
+/** nginx is optional (installed when it can be): without it, its rows stay in the table and say so. */
+function nginxNotMeasuredRows(connections: number): Cell[][] {
+  return [`${connections} connections`, '1 connection'].map((load) => [
+    `nginx proxy, ${load}`,
+    null,
+    null,
+    null,
+    null,
+    null,
+    'not measured',
+  ]);
+}
+
 function throughputRows(result: SuiteResult): Cell[][] {
   const rows: Cell[][] = [];
+  const nginxMeasured = result.throughput.some((target) => target.target === 'nginx-proxy');
   for (const target of result.throughput) {
     const { saturation, singleConnection } = target;
+    // Where nginx's rows would be: just before the gateway's.
+    if (target.target === 'gateway' && !nginxMeasured)
+      rows.push(...nginxNotMeasuredRows(result.settings.connections));
     const flag = target.flagged ? 'FLAGGED: non-2xx or errors' : 'all 200';
     rows.push([
       `${target.description}, ${result.settings.connections} connections`,
@@ -43,7 +60,7 @@ function throughputRows(result: SuiteResult): Cell[][] {
 
 export function formatReport(result: SuiteResult): string {
   const sections = [
-    `Benchmark ${result.date} — ${result.machine.cpuModel}, ${result.machine.cores} cores, Node ${result.machine.node}, ${result.machine.loadGenerator}, ${result.machine.pinned ? 'server pinned to core 1' : 'not pinned'}; medians of ${result.settings.runs} runs of ${result.settings.durationSeconds} s (1 connection: ${result.settings.latencySeconds} s) after ${result.settings.warmupSeconds} s of warm-up`,
+    `Benchmark ${result.date} — ${result.machine.cpuModel}, ${result.machine.cores} cores, Node ${result.machine.node}, ${result.machine.loadGenerator}, ${result.machine.pinned ? 'server pinned to core 1' : 'not pinned'}${result.machine.nginx === null ? '' : `, ${result.machine.nginx}`}; medians of ${result.settings.runs} runs of ${result.settings.durationSeconds} s (1 connection: ${result.settings.latencySeconds} s) after ${result.settings.warmupSeconds} s of warm-up`,
     `Machine steadiness: a busy thread on the server core lost ${Math.round(result.machine.steadiness.lostShare * 1000) / 10} % of ${result.machine.steadiness.seconds} s to ${result.machine.steadiness.stalls} stalls over 1 ms (longest ${result.machine.steadiness.longestStallMs} ms) with the machine idle: tails above that are the machine's, not the server's`,
     markdownTable(
       ['scenario', 'requests/s', 'p50 ms', 'p99 ms', 'p99 ÷ p50', 'CPU µs/request', 'responses'],

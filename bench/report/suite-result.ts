@@ -15,6 +15,8 @@ export interface MachineDescription {
   readonly loadGenerator: string;
   /** The server under test on core 1, everything else on core 0; false when taskset or a second core is missing. */
   readonly pinned: boolean;
+  /** The nginx measured as a proxy (`nginx/1.22.1`); null when it was not installed or did not start. */
+  readonly nginx: string | null;
   /** A busy thread on the server core, the machine otherwise idle, before the runs. */
   readonly steadiness: Steadiness;
 }

@@ -1,4 +1,4 @@
-// What the suite runs besides Node: redis-server (required) and wrk (preferred; autocannon from npm otherwise), installed with apt-get when missing and running as root, as scripts/provisioned.mjs does for the tests.
+// What the suite runs besides Node: redis-server (required) and wrk (preferred; autocannon from npm otherwise), installed with apt-get when missing and running as root, as scripts/provisioned.mjs does for the tests (nginx, optional: provide-nginx.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -9,12 +9,17 @@ function onPath(command: string): boolean {
     .some((folder) => folder !== '' && existsSync(join(folder, command)));
 }
 
-function canInstall(): boolean {
+export function canInstall(): boolean {
   return process.getuid?.() === 0 && onPath('apt-get');
 }
 
-function aptGetInstall(packages: readonly string[]): boolean {
-  const environment = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+export function aptGetInstall(packages: readonly string[]): boolean {
+  // needrestart (Debian's apt hook) would otherwise offer to restart the machine's services mid-suite.
+  const environment = {
+    ...process.env,
+    DEBIAN_FRONTEND: 'noninteractive',
+    NEEDRESTART_SUSPEND: '1',
+  };
   for (const args of [
     ['update', '-qq'],
     ['install', '-y', '-qq', ...packages],
