@@ -112,7 +112,7 @@ export function isJsonMediaType(contentType: string): boolean {
 }
 
 /**
- * A body read whole: uncompressed, with a Content-Length (Node's parser then delivers exactly that
+ * A body read whole: uncompressed, with a Content-Length (undici's parser then delivers exactly that
  * many bytes, or fails the response) of at most `maximumWholeBodyBytes`. Null: it streams.
  */
 function wholeBodyPlan(headers: OutgoingHttpHeaders, rewriter: LinkRewriter): BodyPlan | null {

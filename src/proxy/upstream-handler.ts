@@ -1,6 +1,7 @@
 // undici's dispatch handler for one exchange: turns its callbacks into the exchange's events, and lets go of the exchange the moment the upstream request ends or is cancelled.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { HeldRequest } from './upstream-pool.ts';
 import { responseHeadersOf } from './upstream-response-headers.ts';
 
 /** What an exchange hears of its upstream request. */
@@ -30,12 +31,19 @@ const cancelledBeforeSending = Object.assign(
  * connection's queue when the request ends), and it holds the exchange only while the request
  * runs: a finished exchange is unreachable from the pool, its connections, parsers and timers.
  */
-export class UpstreamHandler implements Dispatcher.DispatchHandler {
+export class UpstreamHandler implements Dispatcher.DispatchHandler, HeldRequest {
   #events: UpstreamEvents | null;
   #abort: ((error?: Error) => void) | null = null;
+  /** The requests of the connection holding this one, while it runs. */
+  #heldBy: Set<HeldRequest> | null = null;
 
   constructor(events: UpstreamEvents) {
     this.#events = events;
+  }
+
+  heldBy(requests: Set<HeldRequest>): void {
+    this.#heldBy = requests;
+    requests.add(this);
   }
 
   /**
@@ -86,5 +94,7 @@ export class UpstreamHandler implements Dispatcher.DispatchHandler {
   #release(): void {
     this.#events = null;
     this.#abort = null;
+    this.#heldBy?.delete(this);
+    this.#heldBy = null;
   }
 }
