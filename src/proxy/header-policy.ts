@@ -186,8 +186,8 @@ export function withoutPrefixes(
 
 /**
  * The upstream must frame the body exactly as the gateway's parser did (RFC 9112 §6.3), whatever
- * `Connection` named: a chunked body stays chunked (Node re-chunks it, and httpxy then closes that
- * upstream connection), a sized body keeps its `Content-Length`. Without this, `Connection:
+ * `Connection` named: a chunked body stays chunked (undici re-chunks it, and the forwarder then
+ * closes that upstream connection), a sized body keeps its `Content-Length`. Without this, `Connection:
  * content-length` or a dropped `Transfer-Encoding` on a GET/DELETE would send body bytes the upstream
  * reads as the next request on a kept-alive socket (request smuggling).
  */

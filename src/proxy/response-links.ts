@@ -1,6 +1,6 @@
 // What one upstream answer needs for contract §6's links: its link headers rewritten, and, for a JSON body of an OData upstream, the streaming stages that rewrite its links.
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { Readable, Transform, Writable } from 'node:stream';
+import type { Transform, Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { rewriteLinkHeaders } from './link-header-rewriter.ts';
 import { createLinkRewriter, type LinkRewriter } from './link-rewriting.ts';
@@ -112,7 +112,7 @@ export function isJsonMediaType(contentType: string): boolean {
 }
 
 /**
- * A body read whole: uncompressed, with a Content-Length (Node's parser then delivers exactly that
+ * A body read whole: uncompressed, with a Content-Length (undici's parser then delivers exactly that
  * many bytes, or fails the response) of at most `maximumWholeBodyBytes`. Null: it streams.
  */
 function wholeBodyPlan(headers: OutgoingHttpHeaders, rewriter: LinkRewriter): BodyPlan | null {
@@ -153,22 +153,23 @@ function streamPlan(headers: OutgoingHttpHeaders, rewriter: LinkRewriter): BodyP
 }
 
 /**
- * A body whose links are rewritten streams through its stages with backpressure end to end
- * (`pipe`, like a plain body: httpxy already ties the upstream response and the browser's
- * together, each destroyed when the other closes early). A stage that fails (a corrupt gzip
- * stream) is reported to `failed`, which closes the connection: the browser never takes a
+ * The stages a body whose links are rewritten streams through, chained with backpressure end to
+ * end (`pipe`), the last into `destination`: returns the first, which the upstream's body is
+ * written into (a `false` from its `write` pauses the upstream). A stage that fails (a corrupt
+ * gzip stream) is reported to `failed`, which closes the connection: the browser never takes a
  * truncated body for a whole one.
  */
-export function pipeThrough(
-  source: Readable,
+export function chainedStages(
   stages: readonly Transform[],
   destination: Writable,
   failed: (error: unknown) => void,
-): void {
-  let upstream = source;
-  for (const stage of stages) {
+): Writable {
+  let head = destination;
+  for (let index = stages.length - 1; index >= 0; index -= 1) {
+    const stage = stages[index]!;
     stage.once('error', failed);
-    upstream = upstream.pipe(stage);
+    stage.pipe(head);
+    head = stage;
   }
-  upstream.pipe(destination);
+  return head;
 }

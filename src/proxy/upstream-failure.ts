@@ -6,9 +6,14 @@ export const upstreamHeaderTimeoutCode = 'ERR_UPSTREAM_HEADER_TIMEOUT';
 
 /**
  * Codes that mean "the upstream took too long" rather than "the upstream could not be reached":
- * the gateway's header timer, and the kernel giving up on a TCP connect (`connect(2)` ETIMEDOUT).
+ * the gateway's header timer, the kernel giving up on a TCP connect (`connect(2)` ETIMEDOUT), and
+ * undici's connect limit (the pool's `connectTimeout`, the same UPSTREAM_TIMEOUT_S).
  */
-const timeoutCodes: ReadonlySet<string> = new Set([upstreamHeaderTimeoutCode, 'ETIMEDOUT']);
+const timeoutCodes: ReadonlySet<string> = new Set([
+  upstreamHeaderTimeoutCode,
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 export function upstreamHeaderTimeoutError(timeoutMs: number): Error {
   return Object.assign(new Error(`no upstream response headers within ${timeoutMs} ms`), {
