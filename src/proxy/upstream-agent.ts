@@ -1,8 +1,8 @@
-// The one keep-alive connection pool per upstream API, and the checks on the base URL it serves.
+// The keep-alive agent of the SPA's own upstream (APP_UPSTREAM, node:http), and the checks on any upstream base URL (the APIs' pools are undici's: upstream-pool.ts).
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 
-/** Upstream sockets per API: httpxy's own default; Graph throttles an app long before this. */
+/** Upstream sockets at once: as many as an API pool's connections (upstream-pool.ts). */
 const maxSocketsPerUpstream = 256;
 /**
  * Idle sockets kept for reuse (RFC 9112 §9.3 persistence): as many as may be busy. Fewer (32 before)
@@ -25,7 +25,7 @@ export function validatedApiUrl(apiUrl: URL): URL {
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
     throw new TypeError(`apiUrl must be an http: or https: URL, got ${target.protocol}`);
   }
-  // httpxy would splice a base query into every request's query.
+  // A base query would be spliced into every request's query, and a fragment is never sent.
   if (target.search !== '' || target.hash !== '') {
     throw new TypeError('apiUrl must not carry a query or fragment');
   }
