@@ -3,10 +3,11 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { Transform, Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { rewriteLinkHeaders } from './link-header-rewriter.ts';
-import { createLinkRewriter, type LinkRewriter } from './link-rewriting.ts';
+import { createLinkRewriter } from './link-rewriting.ts';
 import {
   mayHoldODataLinks,
   ODataLinkStream,
+  type JsonLinkRewrite,
   rewriteODataLinksAtOnce,
 } from './odata-link-stream.ts';
 
@@ -83,11 +84,13 @@ const headersOfTheExactBytes = [
 
 export function createResponseLinks(options: ResponseLinksOptions): ResponseLinks {
   const rewriter = createLinkRewriter(options);
+  // One function for every answer: a link stream holds its rewrite function for as long as it lives.
+  const rewriteJsonString: JsonLinkRewrite = (raw) => rewriter.rewriteJsonStringContent(raw);
   return {
     prepare(method, status, headers) {
       rewriteLinkHeaders(headers, rewriter);
       if (!options.rewriteODataLinks || !mayCarryODataLinks(method, status, headers)) return null;
-      return wholeBodyPlan(headers, rewriter) ?? streamPlan(headers, rewriter);
+      return wholeBodyPlan(headers, rewriteJsonString) ?? streamPlan(headers, rewriteJsonString);
     },
   };
 }
@@ -115,7 +118,10 @@ export function isJsonMediaType(contentType: string): boolean {
  * A body read whole: uncompressed, with a Content-Length (undici's parser then delivers exactly that
  * many bytes, or fails the response) of at most `maximumWholeBodyBytes`. Null: it streams.
  */
-function wholeBodyPlan(headers: OutgoingHttpHeaders, rewriter: LinkRewriter): BodyPlan | null {
+function wholeBodyPlan(
+  headers: OutgoingHttpHeaders,
+  rewriteJsonString: JsonLinkRewrite,
+): BodyPlan | null {
   const coding = headers['content-encoding'];
   if (coding !== undefined && String(coding).trim().toLowerCase() !== 'identity') return null;
   const declared = headers['content-length'];
@@ -128,9 +134,7 @@ function wholeBodyPlan(headers: OutgoingHttpHeaders, rewriter: LinkRewriter): Bo
     complete(body, completedHeaders) {
       // Most answers hold no link at all: then they leave byte for byte, length and digests kept.
       if (!mayHoldODataLinks(body)) return body;
-      const rewritten = rewriteODataLinksAtOnce(body, (raw) =>
-        rewriter.rewriteJsonStringContent(raw),
-      );
+      const rewritten = rewriteODataLinksAtOnce(body, rewriteJsonString);
       if (rewritten.equals(body)) return body;
       for (const header of headersOfTheExactBytes) delete completedHeaders[header];
       completedHeaders['content-length'] = String(rewritten.length);
@@ -140,13 +144,16 @@ function wholeBodyPlan(headers: OutgoingHttpHeaders, rewriter: LinkRewriter): Bo
 }
 
 /** The decoder (when the body is compressed) and the link stream; null for a coding not decoded here. */
-function streamPlan(headers: OutgoingHttpHeaders, rewriter: LinkRewriter): BodyPlan | null {
+function streamPlan(
+  headers: OutgoingHttpHeaders,
+  rewriteJsonString: JsonLinkRewrite,
+): BodyPlan | null {
   const coding = headers['content-encoding'];
   const name = typeof coding === 'string' ? coding.trim().toLowerCase() : undefined;
   const decoder = name === undefined || name === 'identity' ? undefined : decoders.get(name);
   if (name !== undefined && name !== 'identity' && decoder === undefined) return null;
   for (const header of headersOfTheExactBytes) delete headers[header];
-  const linkStream = new ODataLinkStream((raw) => rewriter.rewriteJsonStringContent(raw));
+  const linkStream = new ODataLinkStream(rewriteJsonString);
   if (decoder === undefined) return { kind: 'stream', stages: [linkStream] };
   delete headers['content-encoding'];
   return { kind: 'stream', stages: [decoder(), linkStream] };
@@ -168,6 +175,10 @@ export function chainedStages(
   for (let index = stages.length - 1; index >= 0; index -= 1) {
     const stage = stages[index]!;
     stage.once('error', failed);
+    // `failed` reaches the whole exchange. A finished stage still holding it kept every streamed
+    // answer's objects alive through young-generation GCs (measured: ≈ 7 MB surviving each, 9 ms
+    // pauses at one connection), as a WeakMap value did (see forwarder.ts); let go once it closes.
+    stage.once('close', () => stage.off('error', failed));
     stage.pipe(head);
     head = stage;
   }
