@@ -1,7 +1,9 @@
-// Which upstream answers get a rewritten body (JSON of an OData upstream, 2xx with a body, a coding the gateway decodes) and what their headers become.
+// Which upstream answers get a rewritten body (JSON of an OData upstream, 2xx with a body, a coding the gateway decodes), what their headers become, and how the streaming stages carry a body and let go of their exchange.
 import type { OutgoingHttpHeaders } from 'node:http';
+import { once } from 'node:events';
+import { PassThrough, type Transform } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createResponseLinks } from '../../src/proxy/response-links.ts';
+import { chainedStages, createResponseLinks } from '../../src/proxy/response-links.ts';
 
 const options = {
   apiUrl: new URL('https://graph.example'),
@@ -152,3 +154,54 @@ describe('a small body read whole', () => {
     expect(headers['content-length']).toBe(String(text.length));
   });
 });
+
+describe('the stages of a streamed body', () => {
+  function streamedStages(coding?: string): Transform[] {
+    const headers = {
+      'content-type': json,
+      ...(coding === undefined ? {} : { 'content-encoding': coding }),
+    };
+    const plan = graph.prepare('GET', 200, headers);
+    if (plan?.kind !== 'stream') throw new Error('expected a streamed body');
+    return [...plan.stages];
+  }
+
+  it('carry the body to the destination, links rewritten', async () => {
+    const destination = new PassThrough();
+    const received: Buffer[] = [];
+    destination.on('data', (chunk: Buffer) => received.push(chunk));
+    const head = chainedStages(streamedStages(), destination, () => undefined);
+    head.write('{"@odata.nextLink":"https://graph.example/v1.0/users?$skiptoken=a",');
+    head.end('"value":[]}');
+    await once(destination, 'end');
+    expect(Buffer.concat(received).toString()).toBe(
+      '{"@odata.nextLink":"https://app.example/graph/v1.0/users?$skiptoken=a","value":[]}',
+    );
+  });
+
+  it('let go of the failure handler once closed: a finished stage must not keep its exchange alive', async () => {
+    const stages = streamedStages('gzip');
+    const failed = (): void => undefined;
+    const head = chainedStages(stages, new PassThrough().resume(), failed);
+    for (const stage of stages) expect(stage.listeners('error')).toContain(failed);
+    head.end(await gzipped('{"value":[]}'));
+    await Promise.all(stages.map((stage) => once(stage, 'close')));
+    for (const stage of stages) expect(stage.listeners('error')).not.toContain(failed);
+  });
+
+  it('report a stage that fails (a corrupt gzip stream) to the failure handler', async () => {
+    const stages = streamedStages('gzip');
+    const failures: unknown[] = [];
+    const head = chainedStages(stages, new PassThrough().resume(), (error) => failures.push(error));
+    const closed = new Promise((resolve) => stages[0]!.on('close', resolve));
+    head.end(Buffer.from('not gzip at all'));
+    await closed;
+    expect(failures).toHaveLength(1);
+  });
+});
+
+async function gzipped(text: string): Promise<Buffer> {
+  const { gzip } = await import('node:zlib');
+  const { promisify } = await import('node:util');
+  return promisify(gzip)(text);
+}
