@@ -30,32 +30,11 @@ export function checkTargets(
   const bareProxy = of('bare-proxy');
   const gateway = of('gateway');
   const nginx = of('nginx-proxy');
-  const ratio =
-    gateway === undefined || bareProxy === undefined
-      ? null
-      : round(gateway.saturation.requestsPerSecond / bareProxy.saturation.requestsPerSecond, 3);
-  const cpuRatio =
-    gateway?.saturation.cpuMicrosecondsPerRequest == null ||
-    bareProxy?.saturation.cpuMicrosecondsPerRequest == null
-      ? null
-      : round(
-          bareProxy.saturation.cpuMicrosecondsPerRequest /
-            gateway.saturation.cpuMicrosecondsPerRequest,
-          3,
-        );
-  const nginxRatio =
-    gateway === undefined || nginx === undefined
-      ? null
-      : round(gateway.saturation.requestsPerSecond / nginx.saturation.requestsPerSecond, 3);
+  const ratio = requestsPerSecondRatio(gateway, bareProxy);
+  const cpuRatio = cpuPerRequestRatio(bareProxy, gateway);
+  const nginxRatio = requestsPerSecondRatio(gateway, nginx);
   // nginx needs so little CPU that the helper core (wrk, the upstream) may bound its requests/s: its CPU per request says what it would do unbound.
-  const nginxCpuRatio =
-    gateway?.saturation.cpuMicrosecondsPerRequest == null ||
-    nginx?.saturation.cpuMicrosecondsPerRequest == null
-      ? null
-      : round(
-          nginx.saturation.cpuMicrosecondsPerRequest / gateway.saturation.cpuMicrosecondsPerRequest,
-          3,
-        );
+  const nginxCpuRatio = cpuPerRequestRatio(nginx, gateway);
   const addedP50 =
     gateway === undefined || upstream === undefined
       ? null
@@ -129,4 +108,24 @@ export function checkTargets(
       verdict: verdict(grants, (value) => value === 1),
     },
   ];
+}
+
+/** `measured`'s requests/s at 64 connections ÷ `baseline`'s; null when either was not measured. */
+function requestsPerSecondRatio(
+  measured: TargetThroughput | undefined,
+  baseline: TargetThroughput | undefined,
+): number | null {
+  if (measured === undefined || baseline === undefined) return null;
+  return round(measured.saturation.requestsPerSecond / baseline.saturation.requestsPerSecond, 3);
+}
+
+/** `cheaper`'s CPU µs per request ÷ `dearer`'s (below 1: `cheaper` is cheaper); null when either is unknown. */
+function cpuPerRequestRatio(
+  cheaper: TargetThroughput | undefined,
+  dearer: TargetThroughput | undefined,
+): number | null {
+  const numerator = cheaper?.saturation.cpuMicrosecondsPerRequest;
+  const denominator = dearer?.saturation.cpuMicrosecondsPerRequest;
+  if (numerator == null || denominator == null) return null;
+  return round(numerator / denominator, 3);
 }
